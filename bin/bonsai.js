@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+// The CLI is TypeScript; tsx loads it directly so the audit always runs the same policy code as the module.
+require("tsx/cjs");
+require("../cli/main.ts");
