@@ -1,0 +1,25 @@
+export interface Command {
+  summary: string;
+  run(argv: string[]): Promise<number>;
+}
+
+/**
+ * Every subcommand lives in cli/commands/<name>.ts and is listed here; loaded lazily so that
+ * `bonsai audit` does not pay for the control-plane code of `bonsai up`.
+ */
+const lazy = (summary: string, load: () => Promise<{ run(argv: string[]): Promise<number> }>): Command => ({
+  summary,
+  run: async argv => (await load()).run(argv),
+});
+
+export const COMMANDS: Record<string, Command> = {
+  audit: lazy("Evaluate the guardrails offline over YAML files, directories and kustomization roots", () =>
+    import("./commands/audit"),
+  ),
+};
+
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map(n => n.length));
+  const lines = Object.entries(COMMANDS).map(([n, c]) => `  ${n.padEnd(width)}  ${c.summary}`);
+  return `Usage: bonsai <command> [options]\n\nCommands:\n${lines.join("\n")}\n\nRun "bonsai <command> --help" for a command's options.\n`;
+}
