@@ -1,0 +1,75 @@
+import { KubeObject, show } from "../k8s-object";
+import { PolicyResult, resourceRef, Severity } from "../result";
+import type { Finding, Level, PodCheck } from "./check";
+import { HARDENING_CHECKS } from "./checks-hardening";
+import { applySecureDefaults } from "./mutate";
+import { podTemplateOf } from "./pod-template";
+import { categoryFor, checksFor } from "./profile";
+
+export const PSS_POLICY = "pod-security-standards";
+export const HARDENING_POLICY = "pod-hardening";
+export const HARDENING_CATEGORY = "Bonsai Pod Hardening";
+
+export interface PodSecurityOptions {
+  /** The Pod Security Standards profile to judge against; the platform runs restricted. */
+  level: Level;
+  /** Judge the object as the cluster would admit it, after the module's mutations (on a copy). */
+  mutate?: boolean;
+}
+
+export function describeFinding(f: Finding): string {
+  const where = f.container ? `${f.path} (container "${f.container}")` : f.path;
+  return `${where} is ${show(f.found)}; allowed: ${f.allowed}`;
+}
+
+function judge(obj: KubeObject, checks: PodCheck[], policy: string, category: string, passRule: string): PolicyResult[] {
+  const pod = podTemplateOf(obj);
+  if (!pod) return [];
+  const resource = resourceRef(obj);
+  const results: PolicyResult[] = [];
+  for (const check of checks) {
+    const findings = check.check(pod);
+    if (!findings.length) continue;
+    const severity: Severity = check.level === "baseline" ? "high" : "medium";
+    results.push({
+      policy,
+      rule: check.id,
+      result: "fail",
+      message: `${check.title}: ${findings.map(describeFinding).join("; ")}`,
+      category,
+      severity,
+      resource,
+      properties: { level: check.level, fields: findings.map(f => f.path).join(",") },
+    });
+  }
+  if (!results.length) {
+    results.push({
+      policy,
+      rule: passRule,
+      result: "pass",
+      message: `all ${checks.length} checks passed`,
+      category,
+      severity: "info",
+      resource,
+    });
+  }
+  return results;
+}
+
+/**
+ * The Pod Security Standards at `level` plus the platform's hardening rules, for a Pod or any
+ * workload that carries a pod template. Returns nothing for other kinds.
+ */
+export function evaluatePodSecurity(obj: KubeObject, options: PodSecurityOptions): PolicyResult[] {
+  const subject = options.mutate ? mutated(obj) : obj;
+  return [
+    ...judge(subject, checksFor(options.level), PSS_POLICY, categoryFor(options.level), options.level),
+    ...(options.level === "restricted" ? judge(subject, HARDENING_CHECKS, HARDENING_POLICY, HARDENING_CATEGORY, "all") : []),
+  ];
+}
+
+function mutated(obj: KubeObject): KubeObject {
+  const copy = structuredClone(obj);
+  applySecureDefaults(copy);
+  return copy;
+}
