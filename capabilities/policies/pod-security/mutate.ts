@@ -33,7 +33,7 @@ export function applySecureDefaults(obj: KubeObject): Change[] {
   // podTemplateOf returns detached empty objects for a missing template: only mutate a real one.
   const root = pod.prefix ? locate(obj, pod.prefix) : obj;
   if (!root || !isRecord(root.spec)) return [];
-  const spec = root.spec as typeof pod.spec;
+  const spec = root.spec as unknown as typeof pod.spec;
   const changes: Change[] = [];
   const set = <T extends object>(target: T, field: keyof T & string, value: unknown, path: string) => {
     if (isSet(target[field])) return;

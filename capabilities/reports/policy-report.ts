@@ -1,0 +1,129 @@
+import type { PolicyResult, ResourceRef, ResultStatus } from "../policies/result";
+
+export const REPORT_API_VERSION = "wgpolicyk8s.io/v1alpha2";
+export const REPORT_SOURCE = "bonsai";
+
+export type Summary = Record<ResultStatus, number>;
+
+/** A result as it appears in a PolicyReport (wgpolicyk8s.io/v1alpha2). */
+export interface ReportResult {
+  source: string;
+  policy: string;
+  rule: string;
+  result: ResultStatus;
+  message: string;
+  category: string;
+  severity: string;
+  scored: boolean;
+  resources: ResourceRef[];
+  properties?: Record<string, string>;
+  timestamp?: { seconds: number; nanos: number };
+}
+
+export interface PolicyReport {
+  apiVersion: typeof REPORT_API_VERSION;
+  kind: "PolicyReport" | "ClusterPolicyReport";
+  metadata: { name: string; namespace?: string; labels: Record<string, string> };
+  summary: Summary;
+  results: ReportResult[];
+}
+
+export interface ReportList {
+  apiVersion: "v1";
+  kind: "List";
+  metadata: Record<string, never>;
+  items: PolicyReport[];
+}
+
+/** Kinds that live outside namespaces; their results go into the ClusterPolicyReport. */
+const CLUSTER_SCOPED = new Set([
+  "Namespace",
+  "Node",
+  "PersistentVolume",
+  "StorageClass",
+  "ClusterRole",
+  "ClusterRoleBinding",
+  "CustomResourceDefinition",
+  "MutatingWebhookConfiguration",
+  "ValidatingWebhookConfiguration",
+  "ValidatingAdmissionPolicy",
+  "ValidatingAdmissionPolicyBinding",
+  "PriorityClass",
+  "IngressClass",
+  "RuntimeClass",
+  "APIService",
+  "CSIDriver",
+  "ClusterPolicyReport",
+  "ClusterIssuer",
+]);
+
+export function isClusterScoped(ref: ResourceRef): boolean {
+  return CLUSTER_SCOPED.has(ref.kind) || (ref.kind.startsWith("Cluster") && !ref.namespace);
+}
+
+export function emptySummary(): Summary {
+  return { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 };
+}
+
+export function summarize(results: { result: ResultStatus }[]): Summary {
+  const summary = emptySummary();
+  for (const r of results) summary[r.result]++;
+  return summary;
+}
+
+const refKey = (r: ResourceRef) => `${r.kind}\u0000${r.namespace ?? ""}\u0000${r.name}\u0000${r.apiVersion}`;
+const ORDER: Record<ResultStatus, number> = { fail: 0, error: 1, warn: 2, skip: 3, pass: 4 };
+
+/** Stable order so that two audits of the same tree diff cleanly: resource, then policy, then rule. */
+export function compareResults(a: PolicyResult, b: PolicyResult): number {
+  return (
+    refKey(a.resource).localeCompare(refKey(b.resource)) ||
+    a.policy.localeCompare(b.policy) ||
+    ORDER[a.result] - ORDER[b.result] ||
+    a.rule.localeCompare(b.rule) ||
+    a.message.localeCompare(b.message)
+  );
+}
+
+export function toReportResult(r: PolicyResult): ReportResult {
+  const out: ReportResult = {
+    source: REPORT_SOURCE,
+    policy: r.policy,
+    rule: r.rule,
+    result: r.result,
+    message: r.message,
+    category: r.category,
+    severity: r.severity,
+    scored: true,
+    resources: [r.resource],
+  };
+  if (r.properties && Object.keys(r.properties).length) out.properties = r.properties;
+  return out;
+}
+
+/**
+ * Groups results into one PolicyReport per namespace and one ClusterPolicyReport, in stable order.
+ * Namespaced objects without a namespace (plain manifests applied to the current namespace) are
+ * reported under "default", where `kubectl apply` would put them.
+ */
+export function buildReports(results: PolicyResult[], name: string): ReportList {
+  const groups = new Map<string, PolicyResult[]>();
+  for (const r of results) {
+    const key = isClusterScoped(r.resource) ? "" : (r.resource.namespace ?? "default");
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = []));
+    group.push(r);
+  }
+  const labels = { "app.kubernetes.io/managed-by": "bonsai", "app.kubernetes.io/name": "bonsai" };
+  const items = [...groups.keys()].sort().map((ns): PolicyReport => {
+    const group = groups.get(ns)!.sort(compareResults);
+    return {
+      apiVersion: REPORT_API_VERSION,
+      kind: ns ? "PolicyReport" : "ClusterPolicyReport",
+      metadata: ns ? { name, namespace: ns, labels } : { name, labels },
+      summary: summarize(group),
+      results: group.map(toReportResult),
+    };
+  });
+  return { apiVersion: "v1", kind: "List", metadata: {}, items };
+}

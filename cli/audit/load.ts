@@ -1,0 +1,137 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { basename, isAbsolute, join, relative } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { isRecord, KubeObject } from "../../capabilities/policies/k8s-object";
+import { kustomizeBuild } from "../../tools/kustomize";
+
+/** An object read from the inputs, and where it came from (for messages and report properties). */
+export interface SourcedObject {
+  object: KubeObject;
+  source: string;
+}
+
+/** A YAML document that is not a Kubernetes object (values files, tool configs): reported, never dropped. */
+export interface ForeignDocument {
+  source: string;
+  reason: string;
+}
+
+export interface LoadedInputs {
+  objects: SourcedObject[];
+  foreign: ForeignDocument[];
+  files: number;
+}
+
+/** Unreadable input: exit code 2, with the file (and line) named. */
+export class InputError extends Error {}
+
+const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+const YAML_FILE = /\.ya?ml$/i;
+
+function isKustomizationRoot(dir: string): boolean {
+  return KUSTOMIZATION_FILES.some(f => exists(join(dir, f)));
+}
+
+function exists(path: string): boolean {
+  try {
+    statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Parses multi-document YAML. `List` objects are expanded into their items. A syntax error is fatal
+ * and names the file, line and column.
+ */
+export function parseYaml(text: string, source: string): { objects: SourcedObject[]; foreign: ForeignDocument[] } {
+  const objects: SourcedObject[] = [];
+  const foreign: ForeignDocument[] = [];
+  const docs = parseAllDocuments(text, { prettyErrors: true, uniqueKeys: false });
+  const all = Array.isArray(docs) ? docs : [docs];
+  all.forEach((doc, index) => {
+    const where = all.length > 1 ? `${source} (document ${index + 1})` : source;
+    const error = doc.errors[0];
+    if (error) {
+      const pos = error.linePos?.[0];
+      const at = pos ? `${source}:${pos.line}:${pos.col}` : source;
+      throw new InputError(`${at}: invalid YAML: ${error.message.split("\n")[0]}`);
+    }
+    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+    if (value === null || value === undefined) return;
+    if (!isRecord(value) || (value.apiVersion === undefined && value.kind === undefined)) {
+      foreign.push({ source: where, reason: "not a Kubernetes object (no apiVersion or kind)" });
+      return;
+    }
+    const obj = value as KubeObject;
+    if (typeof obj.kind === "string" && obj.kind.endsWith("List") && Array.isArray(obj.items)) {
+      obj.items.forEach((item, i) => {
+        if (isRecord(item)) objects.push({ object: item as KubeObject, source: `${where} items[${i}]` });
+        else foreign.push({ source: `${where} items[${i}]`, reason: "List item is not an object" });
+      });
+      return;
+    }
+    objects.push({ object: obj, source: where });
+  });
+  return { objects, foreign };
+}
+
+/**
+ * Reads files and directories. A directory holding a kustomization is rendered with kustomize as one
+ * unit (as `kubectl apply -k` would apply it); other directories are walked for *.yaml/*.yml, skipping
+ * hidden folders and node_modules.
+ */
+export function loadInputs(paths: string[], cwd = process.cwd()): LoadedInputs {
+  const out: LoadedInputs = { objects: [], foreign: [], files: 0 };
+  const add = (text: string, source: string) => {
+    const parsed = parseYaml(text, source);
+    out.objects.push(...parsed.objects);
+    out.foreign.push(...parsed.foreign);
+    out.files++;
+  };
+  const visit = (path: string, explicit: boolean) => {
+    const display = relative(cwd, path) || ".";
+    let stat;
+    try {
+      stat = statSync(path);
+    } catch {
+      throw new InputError(`${display}: no such file or directory`);
+    }
+    if (stat.isDirectory()) {
+      if (isKustomizationRoot(path)) {
+        try {
+          add(kustomizeBuild(path), `${display} (kustomize)`);
+        } catch (err) {
+          if (err instanceof InputError) throw err;
+          throw new InputError(`${display}: ${(err as Error).message}`);
+        }
+        return;
+      }
+      if (exists(join(path, "Chart.yaml"))) {
+        out.foreign.push({ source: display, reason: "Helm chart directory: audit its HelmRelease or rendered output" });
+        return;
+      }
+      for (const entry of readdirSync(path).sort()) {
+        if (entry.startsWith(".") || entry === "node_modules") continue;
+        const child = join(path, entry);
+        if (statSync(child).isDirectory() || YAML_FILE.test(entry)) visit(child, false);
+      }
+      return;
+    }
+    if (KUSTOMIZATION_FILES.includes(basename(path))) return visit(join(path, ".."), explicit);
+    if (!explicit && !YAML_FILE.test(path)) return;
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (err) {
+      throw new InputError(`${display}: cannot read: ${(err as Error).message}`);
+    }
+    add(text, display);
+  };
+  for (const p of paths) {
+    if (p === "-") add(readFileSync(0, "utf8"), "<stdin>");
+    else visit(isAbsolute(p) ? p : join(cwd, p), true);
+  }
+  return out;
+}
