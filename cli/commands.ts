@@ -13,8 +13,9 @@ const lazy = (summary: string, load: () => Promise<{ run(argv: string[]): Promis
 });
 
 export const COMMANDS: Record<string, Command> = {
-  audit: lazy("Evaluate the guardrails offline over YAML files, directories and kustomization roots", () =>
-    import("./commands/audit"),
+  audit: lazy(
+    "Evaluate the guardrails offline over YAML files, directories and kustomization roots",
+    () => import("./commands/audit"),
   ),
 };
 

@@ -49,7 +49,12 @@ export function goModDownload(modulePath: string, version: string): string {
  * Builds a Go command once per version with `go install` and caches the binary under
  * ~/.cache/bonsai/bin/<name>-<version>/. A marker file is written last, so an interrupted build is redone.
  */
-export function goInstallCached(opts: { name: string; version: string; pkg: string; env?: Record<string, string> }): string {
+export function goInstallCached(opts: {
+  name: string;
+  version: string;
+  pkg: string;
+  env?: Record<string, string>;
+}): string {
   const dir = join(cacheRoot(), "bin", `${opts.name}-${opts.version}`);
   const bin = join(dir, opts.name);
   const marker = join(dir, ".complete");

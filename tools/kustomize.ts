@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { goInstallCached } from "./cache";
 
-export const KUSTOMIZE_VERSION = "v5.8.3";
+export const KUSTOMIZE_VERSION = "v5.8.2"; // v5.8.3 needs Go 1.27
 
 /** The kustomize binary, built once from the Go module proxy and cached by version. */
 export function kustomizeBinary(): string {

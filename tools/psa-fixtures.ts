@@ -21,7 +21,9 @@ export function loadPsaFixtures(): PsaFixture[] {
   for (const level of ["baseline", "restricted"] as const) {
     for (const expect of ["pass", "fail"] as const) {
       const dir = join(root, level, PSA_FIXTURE_VERSION, expect);
-      for (const name of readdirSync(dir).filter(n => n.endsWith(".yaml")).sort()) {
+      for (const name of readdirSync(dir)
+        .filter(n => n.endsWith(".yaml"))
+        .sort()) {
         out.push({ level, expect, file: join(dir, name), text: readFileSync(join(dir, name), "utf8") });
       }
     }

@@ -52,7 +52,10 @@ function malformedReason(obj: KubeObject): string | undefined {
   if (typeof obj.kind !== "string" || !obj.kind) missing.push("kind");
   const meta = record(obj.metadata);
   if (!meta) missing.push("metadata");
-  else if (!(typeof meta.name === "string" && meta.name) && !(typeof meta.generateName === "string" && meta.generateName))
+  else if (
+    !(typeof meta.name === "string" && meta.name) &&
+    !(typeof meta.generateName === "string" && meta.generateName)
+  )
     missing.push("metadata.name");
   if (!missing.length) return undefined;
   return `object is missing ${missing.join(", ")}; every Kubernetes object needs apiVersion, kind and metadata.name`;

@@ -28,7 +28,10 @@ describe(`Pod Security Admission ${PSA_VERSION} fixtures (v1.35)`, () => {
   it("fail fixtures fail the check their file is named after", () => {
     const misattributed: string[] = [];
     for (const f of fixtures.filter(x => x.expect === "fail")) {
-      const expected = f.file.split("/").pop()!.replace(/\d+\.yaml$/, "");
+      const expected = f.file
+        .split("/")
+        .pop()!
+        .replace(/\d+\.yaml$/, "");
       const rules = evaluatePodSecurity(parse(f.text) as KubeObject, { level: f.level })
         .filter(r => r.result === "fail")
         .map(r => r.rule.toLowerCase());

@@ -28,7 +28,12 @@ export function decidePodSecurity(input: AdmissionInput): AdmissionDecision {
   if (input.operation === "UPDATE" && input.oldObject) {
     const before = podTemplateOf(input.oldObject);
     const after = podTemplateOf(input.object);
-    if (before && after && isDeepStrictEqual(before.spec, after.spec) && isDeepStrictEqual(annotationsOf(before), annotationsOf(after))) {
+    if (
+      before &&
+      after &&
+      isDeepStrictEqual(before.spec, after.spec) &&
+      isDeepStrictEqual(annotationsOf(before), annotationsOf(after))
+    ) {
       return { allowed: true, results: [] };
     }
   }

@@ -210,7 +210,12 @@ export function badSeccompProfiles(pod: PodTemplate): Finding[] {
   for (const c of containersOf(pod.spec, pod.prefix)) {
     const profile = record(c.securityContext?.seccompProfile);
     if (profile && !SECCOMP_TYPES.has(String(profile.type ?? ""))) {
-      out.push({ path: `${c.path}.securityContext.seccompProfile.type`, container: c.name, found: profile.type, allowed });
+      out.push({
+        path: `${c.path}.securityContext.seccompProfile.type`,
+        container: c.name,
+        found: profile.type,
+        allowed,
+      });
     }
   }
   return out;
@@ -270,7 +275,12 @@ export const windowsHostProcess: PodCheck = {
     }
     for (const c of containersOf(pod.spec, pod.prefix)) {
       if (record(c.securityContext?.windowsOptions)?.hostProcess === true) {
-        out.push({ path: `${c.path}.securityContext.windowsOptions.hostProcess`, container: c.name, found: true, allowed });
+        out.push({
+          path: `${c.path}.securityContext.windowsOptions.hostProcess`,
+          container: c.name,
+          found: true,
+          allowed,
+        });
       }
     }
     return out;

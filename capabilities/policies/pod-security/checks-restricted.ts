@@ -24,7 +24,8 @@ export const ALLOWED_VOLUME_SOURCES = [
 export const restrictedVolumes: PodCheck = {
   id: "restrictedVolumes",
   level: "restricted",
-  title: "Only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected and secret volumes",
+  title:
+    "Only configMap, csi, downwardAPI, emptyDir, ephemeral, image, persistentVolumeClaim, projected and secret volumes",
   overrides: ["hostPathVolumes"],
   check: pod =>
     list(pod.spec.volumes).flatMap((v, i) => {
@@ -138,7 +139,7 @@ export const seccompProfileRestricted: PodCheck = {
 export const capabilitiesRestricted: PodCheck = {
   id: "capabilities_restricted",
   level: "restricted",
-  title: 'Containers must drop ALL capabilities and may add back only NET_BIND_SERVICE',
+  title: "Containers must drop ALL capabilities and may add back only NET_BIND_SERVICE",
   overrides: ["capabilities_baseline"],
   check: pod => {
     if (isWindowsPod(pod.spec)) return [];

@@ -69,7 +69,8 @@ export function applySecureDefaults(obj: KubeObject): Change[] {
     if (!sc) continue;
     const scPath = `${c.path}.securityContext`;
     const caps = record<V1Capabilities>(sc.capabilities);
-    const escalates = sc.privileged === true || list(caps?.add).some(cap => cap === "SYS_ADMIN" || cap === "CAP_SYS_ADMIN");
+    const escalates =
+      sc.privileged === true || list(caps?.add).some(cap => cap === "SYS_ADMIN" || cap === "CAP_SYS_ADMIN");
     if (!escalates) set(sc, "allowPrivilegeEscalation", SECURE_DEFAULTS.allowPrivilegeEscalation, scPath);
     const capabilities = ensure<V1Capabilities>(sc, "capabilities", scPath);
     if (capabilities) set(capabilities, "drop", [...SECURE_DEFAULTS.dropCapabilities], `${scPath}.capabilities`);
@@ -81,7 +82,12 @@ export function applySecureDefaults(obj: KubeObject): Change[] {
 /** An intermediate `{}` that was later filled in is reported through its fields, not on its own. */
 function prune(changes: Change[]): Change[] {
   return changes.filter(
-    change => !(isRecord(change.value) && Object.keys(change.value).length === 0 && changes.some(o => o.path.startsWith(change.path + "."))),
+    change =>
+      !(
+        isRecord(change.value) &&
+        Object.keys(change.value).length === 0 &&
+        changes.some(o => o.path.startsWith(change.path + "."))
+      ),
   );
 }
 

@@ -22,6 +22,8 @@ export interface PodTemplate {
   prefix: string;
   metadata: V1ObjectMeta;
   spec: V1PodSpec;
+  /** Set when the object has no pod spec where its kind keeps one: the path that is missing. */
+  missing?: string;
 }
 
 export function carriesPodTemplate(obj: KubeObject): boolean {
@@ -39,9 +41,12 @@ export function podTemplateOf(obj: KubeObject): PodTemplate | undefined {
   if (!path) return undefined;
   let node: Record<string, unknown> | undefined = obj as Record<string, unknown>;
   for (const field of path) node = record(node?.[field]);
+  const prefix = path.length ? path.join(".") + "." : "";
+  const spec = record<V1PodSpec>(node?.spec);
   return {
-    prefix: path.length ? path.join(".") + "." : "",
+    prefix,
     metadata: record<V1ObjectMeta>(node?.metadata) ?? {},
-    spec: record<V1PodSpec>(node?.spec) ?? ({} as V1PodSpec),
+    spec: spec ?? ({} as V1PodSpec),
+    missing: spec ? undefined : `${prefix}spec`,
   };
 }

@@ -22,10 +22,29 @@ export function describeFinding(f: Finding): string {
   return `${where} is ${show(f.found)}; allowed: ${f.allowed}`;
 }
 
-function judge(obj: KubeObject, checks: PodCheck[], policy: string, category: string, passRule: string): PolicyResult[] {
+function judge(
+  obj: KubeObject,
+  checks: PodCheck[],
+  policy: string,
+  category: string,
+  passRule: string,
+): PolicyResult[] {
   const pod = podTemplateOf(obj);
   if (!pod) return [];
   const resource = resourceRef(obj);
+  if (pod.missing) {
+    return [
+      {
+        policy,
+        rule: "pod-template",
+        result: "error",
+        message: `${obj.kind} has no pod spec at ${pod.missing}; add one (the API server rejects the object without it)`,
+        category,
+        severity: "high",
+        resource,
+      },
+    ];
+  }
   const results: PolicyResult[] = [];
   for (const check of checks) {
     const findings = check.check(pod);
@@ -64,7 +83,9 @@ export function evaluatePodSecurity(obj: KubeObject, options: PodSecurityOptions
   const subject = options.mutate ? mutated(obj) : obj;
   return [
     ...judge(subject, checksFor(options.level), PSS_POLICY, categoryFor(options.level), options.level),
-    ...(options.level === "restricted" ? judge(subject, HARDENING_CHECKS, HARDENING_POLICY, HARDENING_CATEGORY, "all") : []),
+    ...(options.level === "restricted"
+      ? judge(subject, HARDENING_CHECKS, HARDENING_POLICY, HARDENING_CATEGORY, "all")
+      : []),
   ];
 }
 

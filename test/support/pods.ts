@@ -1,0 +1,51 @@
+import type { KubeObject } from "../../capabilities/policies/k8s-object";
+
+/** A Pod that satisfies restricted and the platform's hardening rules; tests break one field at a time. */
+export function compliantPod(name = "ok"): KubeObject {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: "shop" },
+    spec: {
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: 1000,
+        fsGroup: 1000,
+        seccompProfile: { type: "RuntimeDefault" },
+      },
+      initContainers: [{ name: "init", image: "busybox:1.37", securityContext: hardenedContainerSC() }],
+      containers: [{ name: "app", image: "nginx:1.27", securityContext: hardenedContainerSC() }],
+      volumes: [{ name: "tmp", emptyDir: {} }],
+    },
+  };
+}
+
+export function hardenedContainerSC() {
+  return { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true };
+}
+
+/** Wraps a pod's spec in the template of another kind, as the API would carry it. */
+export function asWorkload(kind: string, pod: KubeObject): KubeObject {
+  const template = { metadata: { labels: { app: "x" } }, spec: pod.spec };
+  const meta = { name: "w", namespace: "shop" };
+  switch (kind) {
+    case "CronJob":
+      return {
+        apiVersion: "batch/v1",
+        kind,
+        metadata: meta,
+        spec: { schedule: "* * * * *", jobTemplate: { spec: { template } } },
+      };
+    case "Job":
+      return { apiVersion: "batch/v1", kind, metadata: meta, spec: { template } };
+    default:
+      return { apiVersion: "apps/v1", kind, metadata: meta, spec: { selector: {}, template } };
+  }
+}
+
+/** Deep-edits a copy: `edit` receives the copy's spec. */
+export function withSpec(pod: KubeObject, edit: (spec: Record<string, any>) => void): KubeObject {
+  const copy = structuredClone(pod);
+  edit(copy.spec as Record<string, any>);
+  return copy;
+}
