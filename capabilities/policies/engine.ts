@@ -1,22 +1,19 @@
-import type { Level } from "./pod-security/check";
-import { evaluatePodSecurity } from "./pod-security/policy";
+import { modeOf } from "../config/platform";
+import { applyExemptions } from "./exemptions/exemption";
 import { KubeObject, record } from "./k8s-object";
+import type { PolicyContext } from "./policy";
+import { policiesFor } from "./registry";
 import { PolicyResult, resourceRef } from "./result";
-
-export interface EvaluateOptions {
-  /** Pod Security Standards profile; the platform enforces restricted. */
-  level: Level;
-  /** Evaluate what the cluster would admit after the module's mutations. */
-  mutate: boolean;
-}
 
 export const ENGINE_POLICY = "bonsai";
 
 /**
- * Every Bonsai policy over one object, as admission and `bonsai audit` both see it. An object no
- * policy applies to gets one `skip` result that says why, so nothing is silently dropped.
+ * Every Bonsai policy over one object, as admission and `bonsai audit` both see it: the policies for
+ * its kind, then exemptions (covered failures become `skip` naming the exemption), then modes (a
+ * failure of a `warn` policy becomes `warn`; of an `audit` policy stays `fail`, marked mode=audit, and
+ * is admitted). An object no policy applies to gets one `skip` result saying why: nothing is dropped.
  */
-export function evaluateObject(obj: KubeObject, options: EvaluateOptions): PolicyResult[] {
+export function evaluateObject(obj: KubeObject, ctx: PolicyContext): PolicyResult[] {
   const malformed = malformedReason(obj);
   if (malformed) {
     return [
@@ -31,19 +28,35 @@ export function evaluateObject(obj: KubeObject, options: EvaluateOptions): Polic
       },
     ];
   }
-  const results = evaluatePodSecurity(obj, options);
-  if (results.length) return results;
-  return [
-    {
-      policy: ENGINE_POLICY,
-      rule: "applicable-policies",
-      result: "skip",
-      message: `no Bonsai policy evaluates kind ${obj.kind} (${obj.apiVersion})`,
-      category: "Coverage",
-      severity: "info",
-      resource: resourceRef(obj),
-    },
-  ];
+  const results = policiesFor(obj.kind as string).flatMap(p => p.evaluate(obj, ctx));
+  if (!results.length) {
+    return [
+      {
+        policy: ENGINE_POLICY,
+        rule: "applicable-policies",
+        result: "skip",
+        message: `no Bonsai policy evaluates kind ${obj.kind} (${obj.apiVersion})`,
+        category: "Coverage",
+        severity: "info",
+        resource: resourceRef(obj),
+      },
+    ];
+  }
+  return applyModes(applyExemptions(results, ctx.exemptions));
+}
+
+export function applyModes(results: PolicyResult[]): PolicyResult[] {
+  return results.map(r => {
+    if (r.result !== "fail") return r;
+    const mode = modeOf(r.policy);
+    if (mode === "enforce") return r;
+    return { ...r, result: mode === "warn" ? "warn" : "fail", properties: { ...r.properties, mode } };
+  });
+}
+
+/** A failure that admission must deny (enforce mode). */
+export function isEnforcedFailure(r: PolicyResult): boolean {
+  return r.result === "fail" && r.properties?.mode !== "audit";
 }
 
 function malformedReason(obj: KubeObject): string | undefined {

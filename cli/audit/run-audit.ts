@@ -1,12 +1,21 @@
-import { evaluateObject, EvaluateOptions } from "../../capabilities/policies/engine";
+import { contextFromObjects } from "../../capabilities/policies/context";
+import { evaluateObject } from "../../capabilities/policies/engine";
+import type { Level } from "../../capabilities/policies/pod-security/check";
 import type { PolicyResult } from "../../capabilities/policies/result";
 import type { LoadedInputs } from "./load";
 
-/** Evaluates every loaded object; foreign documents become `skip` results so the user sees them. */
-export function auditObjects(inputs: LoadedInputs, options: EvaluateOptions): PolicyResult[] {
+/**
+ * Evaluates every loaded object. LimitRanges and Exemptions among the inputs count as if applied, so an
+ * audit of the whole tree sees what the cluster will see. Foreign documents become `skip` results.
+ */
+export function auditObjects(inputs: LoadedInputs, options: { level: Level; mutate: boolean }): PolicyResult[] {
+  const ctx = contextFromObjects(
+    inputs.objects.map(o => o.object),
+    options,
+  );
   const results: PolicyResult[] = [];
   for (const { object, source } of inputs.objects) {
-    for (const r of evaluateObject(object, options)) {
+    for (const r of evaluateObject(object, ctx)) {
       results.push({ ...r, properties: { ...r.properties, source } });
     }
   }

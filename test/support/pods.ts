@@ -13,11 +13,19 @@ export function compliantPod(name = "ok"): KubeObject {
         fsGroup: 1000,
         seccompProfile: { type: "RuntimeDefault" },
       },
-      initContainers: [{ name: "init", image: "busybox:1.37", securityContext: hardenedContainerSC() }],
-      containers: [{ name: "app", image: "nginx:1.27", securityContext: hardenedContainerSC() }],
+      initContainers: [
+        { name: "init", image: "busybox:1.37", securityContext: hardenedContainerSC(), resources: resources() },
+      ],
+      containers: [
+        { name: "app", image: "nginx:1.27", securityContext: hardenedContainerSC(), resources: resources() },
+      ],
       volumes: [{ name: "tmp", emptyDir: {} }],
     },
   };
+}
+
+export function resources() {
+  return { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } };
 }
 
 export function hardenedContainerSC() {
@@ -49,3 +57,6 @@ export function withSpec(pod: KubeObject, edit: (spec: Record<string, any>) => v
   edit(copy.spec as Record<string, any>);
   return copy;
 }
+
+/** An admission-like context: restricted, after mutation, with the given LimitRanges and Exemptions. */
+export { contextFromObjects } from "../../capabilities/policies/context";

@@ -62,7 +62,12 @@ describe("bonsai audit", () => {
     const r = bonsai(["audit", "--format", "json", good]);
     expect(r.code).toBe(0);
     const results = allResults(json(r.stdout));
-    expect(results.map(x => x.result)).toEqual(["pass", "pass"]);
+    expect(results.map(x => [x.policy, x.result])).toEqual([
+      ["container-resources", "pass"],
+      ["image-reference", "pass"],
+      ["pod-hardening", "pass"],
+      ["pod-security-standards", "pass"],
+    ]);
   });
 
   it("exits 1 with fails, categories and severities for a multi-document file", () => {
@@ -119,7 +124,7 @@ describe("bonsai audit", () => {
     const bare = yamlDocs({
       apiVersion: "v1",
       kind: "Pod",
-      metadata: { name: "bare" },
+      metadata: { name: "bare", namespace: "backend" },
       spec: { containers: [{ name: "a", image: "x:1" }] },
     });
     expect(bonsai(["audit", "-"], bare).code).toBe(1);

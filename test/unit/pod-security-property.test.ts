@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { applySecureDefaults } from "../../capabilities/policies/pod-security/mutate";
 import { evaluatePodSecurity } from "../../capabilities/policies/pod-security/policy";
-import { decidePodSecurity } from "../../capabilities/policies/pod-security/admission";
+import { decideAdmission } from "../../capabilities/policies/admission";
+import { contextFromObjects } from "../../capabilities/policies/context";
 import { evaluateObject } from "../../capabilities/policies/engine";
 import type { KubeObject } from "../../capabilities/policies/k8s-object";
 
@@ -36,9 +37,9 @@ describe("property: odd and malformed specs", () => {
     fc.assert(
       fc.property(malformedPod, obj => {
         const o = obj as KubeObject;
-        evaluateObject(o, { level: "restricted", mutate: false });
-        evaluateObject(o, { level: "baseline", mutate: true });
-        decidePodSecurity({ object: o, operation: "CREATE" });
+        evaluateObject(o, contextFromObjects([o], { level: "restricted", mutate: false }));
+        evaluateObject(o, contextFromObjects([], { level: "baseline", mutate: true }));
+        decideAdmission({ object: o, operation: "CREATE" }, contextFromObjects([], { mutate: true }));
         applySecureDefaults(o);
         evaluatePodSecurity(o, { level: "restricted" });
       }),

@@ -5,6 +5,7 @@ import { HARDENING_CHECKS } from "./checks-hardening";
 import { applySecureDefaults } from "./mutate";
 import { podTemplateOf } from "./pod-template";
 import { categoryFor, checksFor } from "./profile";
+import type { Policy } from "../policy";
 
 export const PSS_POLICY = "pod-security-standards";
 export const HARDENING_POLICY = "pod-hardening";
@@ -94,3 +95,47 @@ function mutated(obj: KubeObject): KubeObject {
   applySecureDefaults(copy);
   return copy;
 }
+
+const CARRIERS = [
+  "Pod",
+  "PodTemplate",
+  "ReplicationController",
+  "ReplicaSet",
+  "Deployment",
+  "StatefulSet",
+  "DaemonSet",
+  "Job",
+  "CronJob",
+];
+
+/** The Pod Security Standards as a registered policy (profile from the context). */
+export const podSecurityStandards: Policy = {
+  name: PSS_POLICY,
+  category: categoryFor("restricted"),
+  description: "Pod Security Standards, every check of k8s.io/pod-security-admission for Kubernetes 1.35",
+  kinds: CARRIERS,
+  rules: [
+    ...new Set([...checksFor("restricted"), ...checksFor("baseline")].map(c => c.id)),
+    "restricted",
+    "baseline",
+    "pod-template",
+  ],
+  evaluate: (obj, ctx) => {
+    const subject = ctx.mutate ? mutated(obj) : obj;
+    return judge(subject, checksFor(ctx.level), PSS_POLICY, categoryFor(ctx.level), ctx.level);
+  },
+};
+
+/** The platform's hardening rules (read-only root filesystem, numeric runAsUser), judged at restricted only. */
+export const podHardening: Policy = {
+  name: HARDENING_POLICY,
+  category: HARDENING_CATEGORY,
+  description: "Read-only root filesystem and an explicit numeric, non-zero runAsUser for every container",
+  kinds: CARRIERS,
+  rules: [...HARDENING_CHECKS.map(c => c.id), "all", "pod-template"],
+  evaluate: (obj, ctx) => {
+    if (ctx.level !== "restricted") return [];
+    const subject = ctx.mutate ? mutated(obj) : obj;
+    return judge(subject, HARDENING_CHECKS, HARDENING_POLICY, HARDENING_CATEGORY, "all");
+  },
+};

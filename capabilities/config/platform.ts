@@ -1,0 +1,89 @@
+/**
+ * The platform's numbers and decisions, in one place (seed: architecture.ko.md, "리소스 관리" and
+ * "Network Policies"). Policies, the audit, the namespace reconciler, the tests and the GitOps tree's
+ * checks all read this module; nothing here is written twice.
+ */
+
+/** Namespaces that belong to the platform's own workloads: each gets quota, limits and default-deny. */
+export const APP_NAMESPACES = ["frontend", "backend", "infra", "monitoring"] as const;
+export type AppNamespace = (typeof APP_NAMESPACES)[number];
+
+/** Where the NGINX ingress controller runs; the only namespace allowed a LoadBalancer (through an exemption). */
+export const INGRESS_NAMESPACE = "ingress-nginx";
+
+/** Where cluster DNS runs (k3s: CoreDNS in kube-system, label k8s-app=kube-dns). */
+export const DNS = { namespace: "kube-system", podLabels: { "k8s-app": "kube-dns" }, port: 53 } as const;
+
+export function isAppNamespace(ns: string | undefined): ns is AppNamespace {
+  return (APP_NAMESPACES as readonly string[]).includes(ns ?? "");
+}
+
+/** ResourceQuota `compute-quota`, the same in every app namespace (seed). Also the cap no quota may exceed. */
+export const QUOTA = {
+  name: "compute-quota",
+  hard: {
+    "requests.cpu": "4",
+    "requests.memory": "4Gi",
+    "limits.cpu": "8",
+    "limits.memory": "8Gi",
+    persistentvolumeclaims: "5",
+  },
+} as const;
+
+/** LimitRange defaults for containers (seed), and the caps a LimitRange may not exceed. */
+export const LIMIT_RANGE = {
+  name: "default-limits",
+  default: { cpu: "500m", memory: "512Mi" },
+  defaultRequest: { cpu: "250m", memory: "256Mi" },
+  /**
+   * No container-level value of a LimitRange (default, defaultRequest, max, min) may exceed this: a
+   * single container bigger than half the namespace's requests quota would starve the rest.
+   */
+  containerCap: { cpu: "2", memory: "2Gi" },
+} as const;
+
+/** Names of the objects the module keeps in every app namespace. */
+export const NETWORK = {
+  defaultDenyName: "default-deny",
+  dnsEgressName: "allow-dns-egress",
+} as const;
+
+/**
+ * Allowed flows between namespaces (seed: "Network Policies"; monitoring is our decision, docs/gitops.md).
+ * `ingressFrom`: namespaces whose pods may open connections to this namespace.
+ * `egressTo`: namespaces this namespace may connect to; "*" means unrestricted (any namespace or address).
+ * Same-namespace traffic and DNS egress are always allowed.
+ * `egressToApiServer`: may reach the Kubernetes API server by address (ipBlock) on these ports.
+ */
+export interface FlowRule {
+  ingressFrom: readonly string[];
+  egressTo: readonly string[] | "*";
+  egressToApiServerPorts?: readonly number[];
+}
+
+export const FLOWS: Record<AppNamespace, FlowRule> = {
+  frontend: { ingressFrom: [INGRESS_NAMESPACE], egressTo: ["backend"] },
+  backend: { ingressFrom: ["frontend", INGRESS_NAMESPACE], egressTo: ["infra"] },
+  infra: { ingressFrom: ["backend", INGRESS_NAMESPACE], egressTo: "*" },
+  // Alloy tails logs through the API server and pushes to Loki; Grafana queries Loki; the ingress serves Grafana.
+  monitoring: { ingressFrom: [INGRESS_NAMESPACE], egressTo: [], egressToApiServerPorts: [443, 6443] },
+};
+
+/** How a policy acts on a violation: deny it, admit it with a warning, or admit it and only record it. */
+export type Mode = "enforce" | "warn" | "audit";
+
+/** Mode per policy, reviewed in git like everything else. */
+export const MODES: Record<string, Mode> = {
+  "pod-security-standards": "enforce",
+  "pod-hardening": "enforce",
+  "container-resources": "enforce",
+  "resource-caps": "enforce",
+  "network-flows": "enforce",
+  "service-type": "enforce",
+  "image-reference": "enforce",
+  exemptions: "enforce",
+};
+
+export function modeOf(policy: string): Mode {
+  return MODES[policy] ?? "enforce";
+}

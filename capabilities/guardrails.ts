@@ -1,0 +1,47 @@
+import { Capability, a, PeprValidateRequest } from "pepr";
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { decideAdmission } from "./policies/admission";
+import type { KubeObject } from "./policies/k8s-object";
+import { admissionContext } from "./live-state";
+import { Exemption } from "./kinds/exemption";
+
+/**
+ * Validation bindings for every Bonsai policy. Each request is judged by the same engine the audit
+ * uses (./policies); this file only wires Pepr to it.
+ */
+export const Guardrails = new Capability({
+  name: "guardrails",
+  description: "Pod security, resources, network flows, services, images and exemptions: validation",
+});
+
+const { When } = Guardrails;
+
+async function validate<T extends KubernetesObject>(req: PeprValidateRequest<T>) {
+  const operation = req.Request.operation;
+  const decision = decideAdmission(
+    {
+      object: operation === "DELETE" ? undefined : (req.Raw as unknown as KubeObject),
+      oldObject: req.OldResource as unknown as KubeObject | undefined,
+      operation,
+      username: req.Request.userInfo?.username,
+    },
+    await admissionContext(),
+  );
+  const warnings = decision.warnings.length ? decision.warnings : undefined;
+  return decision.allowed ? req.Approve(warnings) : req.Deny(decision.message, 403, warnings);
+}
+
+// Pods and every kind that carries a pod template: a denial shows up where `kubectl apply` and Flux see it.
+When(a.Pod).IsCreatedOrUpdated().Validate(validate);
+When(a.Deployment).IsCreatedOrUpdated().Validate(validate);
+When(a.StatefulSet).IsCreatedOrUpdated().Validate(validate);
+When(a.DaemonSet).IsCreatedOrUpdated().Validate(validate);
+When(a.ReplicaSet).IsCreatedOrUpdated().Validate(validate);
+When(a.Job).IsCreatedOrUpdated().Validate(validate);
+When(a.CronJob).IsCreatedOrUpdated().Validate(validate);
+When(a.Service).IsCreatedOrUpdated().Validate(validate);
+When(a.ResourceQuota).IsCreatedOrUpdated().Validate(validate);
+When(a.LimitRange).IsCreatedOrUpdated().Validate(validate);
+When(a.NetworkPolicy).IsCreatedOrUpdated().Validate(validate);
+When(a.NetworkPolicy).IsDeleted().Validate(validate);
+When(Exemption).IsCreatedOrUpdated().Validate(validate);

@@ -1,0 +1,59 @@
+import { a, K8s, Log } from "pepr";
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { buildContext } from "./policies/context";
+import type { KubeObject } from "./policies/k8s-object";
+import type { PolicyContext } from "./policies/policy";
+import { Exemption } from "./kinds/exemption";
+
+/**
+ * A list of cluster objects the admission path needs (LimitRanges, Exemptions), refreshed in the
+ * background. Pepr runs watches in a separate watcher pod, so admission pods keep their own copy:
+ * a request never waits for the API server once a first list has arrived; until then it waits at
+ * most `firstLoadTimeoutMs`, so a missing API server degrades to "no exemptions", never to a hang.
+ */
+export class RefreshingList {
+  #items: KubeObject[] = [];
+  #loadedAt = 0;
+  #inflight: Promise<void> | undefined;
+
+  constructor(
+    private readonly name: string,
+    private readonly load: () => Promise<KubeObject[]>,
+    private readonly ttlMs = 5_000,
+    private readonly firstLoadTimeoutMs = 2_000,
+  ) {}
+
+  async items(): Promise<KubeObject[]> {
+    const stale = Date.now() - this.#loadedAt > this.ttlMs;
+    if (stale && !this.#inflight) this.#inflight = this.refresh();
+    if (!this.#loadedAt && this.#inflight) {
+      await Promise.race([
+        this.#inflight,
+        new Promise(resolve => setTimeout(resolve, this.firstLoadTimeoutMs).unref()),
+      ]);
+    }
+    return this.#items;
+  }
+
+  private async refresh(): Promise<void> {
+    try {
+      this.#items = await this.load();
+      this.#loadedAt = Date.now();
+    } catch (err) {
+      Log.warn({ err: (err as Error).message }, `bonsai: could not list ${this.name}; using the last known list`);
+    } finally {
+      this.#inflight = undefined;
+    }
+  }
+}
+
+const asObjects = (list: { items: KubernetesObject[] }) => list.items as unknown as KubeObject[];
+
+const limitRanges = new RefreshingList("LimitRanges", async () => asObjects(await K8s(a.LimitRange).Get()));
+const exemptions = new RefreshingList("Exemptions", async () => asObjects(await K8s(Exemption).Get()));
+
+/** The admission context: restricted, judged after mutation, with the cluster's LimitRanges and Exemptions. */
+export async function admissionContext(): Promise<PolicyContext> {
+  const [lr, ex] = await Promise.all([limitRanges.items(), exemptions.items()]);
+  return buildContext({ level: "restricted", mutate: true, limitRanges: lr, exemptions: ex });
+}

@@ -1,0 +1,68 @@
+import { isDeepStrictEqual } from "node:util";
+import { evaluateObject, isEnforcedFailure } from "./engine";
+import { KubeObject, objectRef } from "./k8s-object";
+import { podTemplateOf } from "./pod-security/pod-template";
+import { defaultDenyDeletion } from "./network/default-deny";
+import type { PolicyContext } from "./policy";
+import type { PolicyResult } from "./result";
+
+/** What the admission binding answers; a pure value so that tests need no webhook. */
+export interface AdmissionDecision {
+  allowed: boolean;
+  message?: string;
+  warnings: string[];
+  results: PolicyResult[];
+}
+
+export interface AdmissionInput {
+  object?: KubeObject;
+  oldObject?: KubeObject;
+  operation: string;
+  username?: string;
+}
+
+/**
+ * The parts of an object whose change re-opens judgement: for pod carriers the pod spec and its
+ * annotations (so scaling a Deployment is not judged), for everything else the spec.
+ */
+function judgedParts(obj: KubeObject): unknown {
+  const pod = podTemplateOf(obj);
+  if (pod) return { spec: pod.spec, annotations: pod.metadata.annotations };
+  return { spec: obj.spec };
+}
+
+/**
+ * The verdict of every Bonsai policy on one admission request. Like the built-in PodSecurity admission,
+ * an update that leaves the spec unchanged (scaling through the scale subresource, labels, status) is not
+ * judged again, so objects admitted before a policy tightened can still be managed. Workloads are judged
+ * as their pods will be admitted: after the module's mutations (the context says mutate).
+ */
+export function decideAdmission(input: AdmissionInput, ctx: PolicyContext): AdmissionDecision {
+  if (input.operation === "DELETE") {
+    const refusal = defaultDenyDeletion(input.oldObject, input.username);
+    return refusal
+      ? { allowed: false, message: refusal, warnings: [], results: [] }
+      : { allowed: true, warnings: [], results: [] };
+  }
+  const object = input.object;
+  if (!object) return { allowed: true, warnings: [], results: [] };
+  if (
+    input.operation === "UPDATE" &&
+    input.oldObject &&
+    isDeepStrictEqual(judgedParts(input.oldObject), judgedParts(object))
+  ) {
+    return { allowed: true, warnings: [], results: [] };
+  }
+  const results = evaluateObject(object, ctx);
+  const denied = results.filter(isEnforcedFailure);
+  const warnings = results.filter(r => r.result === "warn").map(r => `[${r.policy}/${r.rule}] ${r.message}`);
+  if (!denied.length) return { allowed: true, warnings, results };
+  return { allowed: false, message: denialMessage(object, denied), warnings, results };
+}
+
+/** All violations of one object in one message: object, rule, container, field path, value found, what is allowed. */
+export function denialMessage(obj: KubeObject, fails: PolicyResult[]): string {
+  const items = fails.map((r, i) => `(${i + 1}) [${r.policy}/${r.rule}] ${r.message}`);
+  const noun = fails.length === 1 ? "violation" : "violations";
+  return `${objectRef(obj)} is denied by Bonsai guardrails, ${fails.length} ${noun}: ${items.join(" ")}`;
+}

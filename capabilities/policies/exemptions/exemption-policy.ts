@@ -1,0 +1,33 @@
+import type { KubeObject } from "../k8s-object";
+import { Policy, verdicts } from "../policy";
+import { resourceRef } from "../result";
+import { EXEMPTION_KIND, parseExemption } from "./exemption";
+
+/**
+ * Exemption objects are validated like any other: a bad regex or an unknown policy is refused at
+ * admission (and reported by the audit) instead of silently exempting nothing or everything.
+ */
+export function exemptionPolicy(known: () => ReadonlyMap<string, readonly string[]>): Policy {
+  const policy: Policy = {
+    name: "exemptions",
+    category: "Exemptions",
+    description: "Exemption objects name known policies and rules, exact namespaces and valid name patterns",
+    kinds: [EXEMPTION_KIND],
+    rules: ["valid-exemption", "all"],
+    evaluate: (obj: KubeObject) => {
+      const { problems } = parseExemption(obj, known());
+      return verdicts(
+        policy,
+        resourceRef(obj),
+        problems.map(p => ({
+          rule: "valid-exemption",
+          severity: "high" as const,
+          fields: [p.path],
+          message: `${p.path} ${p.message}`,
+        })),
+        "valid exemption",
+      );
+    },
+  };
+  return policy;
+}
