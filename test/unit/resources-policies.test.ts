@@ -24,7 +24,7 @@ describe("parseQuantity", () => {
 });
 
 describe("container-resources", () => {
-  const noResources = (ns: string) =>
+  const noResources = () =>
     withSpec(compliantPod(), s => {
       s.containers[0].resources = { requests: { cpu: "100m" } };
       delete s.initContainers[0].resources;
@@ -32,7 +32,7 @@ describe("container-resources", () => {
   const inNs = (obj: KubeObject, ns: string) => ({ ...obj, metadata: { ...obj.metadata, namespace: ns } });
 
   it("fails containers without requests and limits where no LimitRange fills them, naming each field", () => {
-    const [fail] = containerResources.evaluate(inNs(noResources("x"), "shop"), ctx());
+    const [fail] = containerResources.evaluate(inNs(noResources(), "shop"), ctx());
     expect(fail.result).toBe("fail");
     expect(fail.message).toContain('spec.containers[0].resources.limits.cpu (container "app")');
     expect(fail.message).toContain('spec.containers[0].resources.requests.memory (container "app")');
@@ -42,12 +42,12 @@ describe("container-resources", () => {
   });
 
   it("passes in an app namespace: the module's LimitRange defaults fill them", () => {
-    expect(containerResources.evaluate(inNs(noResources("x"), "backend"), ctx())[0].result).toBe("pass");
+    expect(containerResources.evaluate(inNs(noResources(), "backend"), ctx())[0].result).toBe("pass");
   });
 
   it("passes where a LimitRange among the objects defaults both limits and requests", () => {
     const lr = { ...guardrailObjectsFor("backend")[1], metadata: { name: "lr", namespace: "shop" } };
-    expect(containerResources.evaluate(inNs(noResources("x"), "shop"), ctx([lr]))[0].result).toBe("pass");
+    expect(containerResources.evaluate(inNs(noResources(), "shop"), ctx([lr]))[0].result).toBe("pass");
   });
 
   it("a missing request is fine when the limit is set (it defaults to the limit)", () => {
