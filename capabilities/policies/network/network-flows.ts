@@ -169,7 +169,7 @@ export const networkFlows: Policy = {
   category: "Network",
   description: `NetworkPolicies in ${APP_NAMESPACES.join(", ")} stay within the platform's allowed flows`,
   kinds: ["NetworkPolicy"],
-  rules: ["ingress-sources", "egress-destinations", "all"],
+  rules: ["ingress-sources", "egress-destinations", "default-deny", "all"],
   evaluate: (obj: KubeObject) => {
     const ns = record(obj.metadata)?.namespace;
     if (typeof ns !== "string" || !isAppNamespace(ns)) return [];
