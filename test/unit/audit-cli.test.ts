@@ -70,6 +70,16 @@ describe("bonsai audit", () => {
     ]);
   });
 
+  it("runs as `npx bonsai audit` from the repository", () => {
+    const r = spawnSync("npx", ["--no-install", "bonsai", "audit", "--format", "json", good], {
+      cwd: join(__dirname, "..", ".."),
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    expect(r.status).toBe(0);
+    expect(json(r.stdout).items[0].kind).toBe("PolicyReport");
+  });
+
   it("exits 1 with fails, categories and severities for a multi-document file", () => {
     const r = bonsai(["audit", "--format", "json", bad]);
     expect(r.code).toBe(1);
