@@ -1,0 +1,38 @@
+import { isRecord } from "./k8s-object";
+
+const OPERATIONS = new Set(["CREATE", "UPDATE", "DELETE", "CONNECT"]);
+
+/**
+ * What is wrong with an AdmissionReview's `request`, if anything. Pepr 1.1.4 answers a request with no
+ * kind or object as "allowed" (no binding matches it); a malformed review must instead get an HTTP error,
+ * so the module's beforeHook throws with these problems (Pepr logs them and answers 500).
+ */
+export function admissionRequestProblems(request: unknown): string[] {
+  if (!isRecord(request)) return ["request is missing or not an object"];
+  const problems: string[] = [];
+  if (typeof request.uid !== "string" || !request.uid) problems.push("request.uid is missing");
+  if (typeof request.operation !== "string" || !OPERATIONS.has(request.operation))
+    problems.push(
+      `request.operation is ${JSON.stringify(request.operation)}; allowed: CREATE, UPDATE, DELETE, CONNECT`,
+    );
+  const kind = request.kind;
+  if (!isRecord(kind) || typeof kind.kind !== "string" || typeof kind.version !== "string")
+    problems.push("request.kind must be {group, version, kind}");
+  const objectField = request.operation === "DELETE" ? "oldObject" : "object";
+  if (request.operation !== "CONNECT" && !isRecord(request[objectField]))
+    problems.push(`request.${objectField} is missing or not an object`);
+  return problems;
+}
+
+export class MalformedAdmissionReview extends Error {
+  constructor(problems: string[]) {
+    super(`malformed AdmissionReview: ${problems.join("; ")}`);
+    this.name = "MalformedAdmissionReview";
+  }
+}
+
+/** Pepr beforeHook: refuse to judge what cannot be judged. */
+export function rejectMalformedRequest(request: unknown): void {
+  const problems = admissionRequestProblems(request);
+  if (problems.length) throw new MalformedAdmissionReview(problems);
+}
