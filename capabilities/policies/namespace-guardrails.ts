@@ -1,4 +1,4 @@
-import { DNS, FLOWS, INGRESS_NAMESPACE, isAppNamespace, LIMIT_RANGE, NETWORK, QUOTA } from "../config/platform";
+import { DNS, isAppNamespace, LIMIT_RANGE, NETWORK, QUOTA } from "../config/platform";
 import type { KubeObject } from "./k8s-object";
 
 const LABELS = { "app.kubernetes.io/managed-by": "bonsai-guardrails", "app.kubernetes.io/part-of": "bonsai" };
@@ -65,4 +65,3 @@ export function isManagedGuardrail(
   return guardrailObjectsFor(namespace).some(o => o.kind === kind && o.metadata?.name === name);
 }
 
-export { FLOWS, INGRESS_NAMESPACE };
