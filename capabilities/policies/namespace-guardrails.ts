@@ -64,4 +64,3 @@ export function isManagedGuardrail(
   if (!namespace || !isAppNamespace(namespace)) return false;
   return guardrailObjectsFor(namespace).some(o => o.kind === kind && o.metadata?.name === name);
 }
-

@@ -14,7 +14,11 @@ export interface LocalChartRelease {
  * GitRepository source), or undefined for charts from Helm repositories, which the audit cannot fetch.
  */
 export function localChartRelease(obj: KubeObject): LocalChartRelease | undefined {
-  if (obj.kind !== "HelmRelease" || typeof obj.apiVersion !== "string" || !obj.apiVersion.startsWith("helm.toolkit.fluxcd.io/"))
+  if (
+    obj.kind !== "HelmRelease" ||
+    typeof obj.apiVersion !== "string" ||
+    !obj.apiVersion.startsWith("helm.toolkit.fluxcd.io/")
+  )
     return undefined;
   const spec = record(obj.spec) ?? {};
   const chartSpec = record(record(spec.chart)?.spec);
