@@ -1,0 +1,87 @@
+import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import { barePod, compliantDeployment, compliantPod, largePod, privilegedPod } from "../lib/objects";
+
+/** One request of the mix: which webhook and which AdmissionReview body (with a uid placeholder). */
+export interface ReviewTemplate {
+  /** e.g. "mutate pod/bare" */
+  label: string;
+  endpoint: "mutate" | "validate";
+  /** The JSON body split around the uid, so each request gets a fresh uid without re-serialising. */
+  before: Buffer;
+  after: Buffer;
+}
+
+const UID_MARK = "00000000-0000-0000-0000-00000000uid0";
+
+const GVR: Record<string, { group: string; version: string; resource: string }> = {
+  Pod: { group: "", version: "v1", resource: "pods" },
+  Deployment: { group: "apps", version: "v1", resource: "deployments" },
+};
+
+/** An AdmissionReview v1 as kube-apiserver 1.35 sends it for a CREATE by Flux's kustomize-controller. */
+export function admissionReview(object: KubeObject, uid = UID_MARK): Record<string, unknown> {
+  const kind = String(object.kind);
+  const { group, version, resource } = GVR[kind];
+  const metadata = object.metadata as { name: string; namespace: string };
+  return {
+    apiVersion: "admission.k8s.io/v1",
+    kind: "AdmissionReview",
+    request: {
+      uid,
+      kind: { group, version, kind },
+      resource: { group, version, resource },
+      requestKind: { group, version, kind },
+      requestResource: { group, version, resource },
+      name: metadata.name,
+      namespace: metadata.namespace,
+      operation: "CREATE",
+      userInfo: {
+        username: "system:serviceaccount:flux-system:kustomize-controller",
+        uid: "6c1c6f5e-3b7e-4f59-9d43-2b1f0e0b7a10",
+        groups: ["system:serviceaccounts", "system:serviceaccounts:flux-system", "system:authenticated"],
+      },
+      object,
+      oldObject: null,
+      dryRun: false,
+      options: { apiVersion: "meta.k8s.io/v1", kind: "CreateOptions", fieldManager: "kustomize-controller" },
+    },
+  };
+}
+
+function template(label: string, endpoint: "mutate" | "validate", object: KubeObject): ReviewTemplate {
+  const json = JSON.stringify(admissionReview(object));
+  const at = json.indexOf(UID_MARK);
+  return {
+    label,
+    endpoint,
+    before: Buffer.from(json.slice(0, at)),
+    after: Buffer.from(json.slice(at + UID_MARK.length)),
+  };
+}
+
+/**
+ * The request mix, in the order each client cycles through it: every Pod is mutated then validated, as
+ * the API server calls mutating webhooks before validating ones; a Deployment is only validated (the
+ * module mutates Pods only). 4 mutate + 5 validate requests per cycle; 2 of the 9 are denied by the guardrails.
+ */
+export function requestMix(): ReviewTemplate[] {
+  const pods: [string, KubeObject][] = [
+    ["pod/bare", barePod()],
+    ["pod/compliant", compliantPod()],
+    ["pod/privileged", privilegedPod()],
+    ["pod/large", largePod()],
+  ];
+  const out: ReviewTemplate[] = [];
+  for (const [label, pod] of pods) {
+    out.push(template(`mutate ${label}`, "mutate", pod));
+    out.push(template(`validate ${label}`, "validate", pod));
+  }
+  out.push(template("validate deployment/compliant", "validate", compliantDeployment()));
+  return out;
+}
+
+/** A uid of the same length as the placeholder, unique per request. */
+export function uidFor(n: number): Buffer {
+  const hex = n.toString(16).padStart(12, "0");
+  return Buffer.from(`00000000-0000-4000-8000-${hex}`);
+}

@@ -1,0 +1,296 @@
+/**
+ * Admission benchmark: the guardrails module and a no-op Pepr module, side by side in one run, over HTTPS,
+ * at fixed concurrency levels. Usage: npx tsx bench/admission/run.ts [--duration 5] [--rounds 3]
+ * [--levels 1,16,64] [--warmup 2] [--profile] [--no-build]
+ * Writes bench/results/admission.json; prints a summary table.
+ */
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { platformClusterState } from "../lib/cluster-state";
+import { startFakeApiServer } from "../lib/fake-apiserver";
+import { httpsAgent, LoadRequest, runLoad, Sample, sendOne } from "../lib/load";
+import { load1, loadNow, machineInfo } from "../lib/machine";
+import { buildPeprModule, RunningController, startController } from "../lib/pepr-module";
+import { log, WORK_DIR, writeResult } from "../lib/results";
+import { LatencySummary, median, round, summarize } from "../lib/stats";
+import { selfSignedTls } from "../lib/tls";
+import { requestMix, ReviewTemplate, uidFor } from "./requests";
+
+const { values: args } = parseArgs({
+  options: {
+    duration: { type: "string", default: "5" },
+    rounds: { type: "string", default: "3" },
+    levels: { type: "string", default: "1,16,64" },
+    warmup: { type: "string", default: "2" },
+    profile: { type: "boolean", default: false },
+    "no-build": { type: "boolean", default: false },
+    "log-level": { type: "string", default: "info" },
+  },
+});
+
+const MODULES = [
+  { name: "guardrails", entry: "pepr.ts" },
+  { name: "noop", entry: "bench/noop-module/pepr.ts" },
+] as const;
+type ModuleName = (typeof MODULES)[number]["name"];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+interface LevelResult {
+  concurrency: number;
+  requests: number;
+  errors: number;
+  errorKinds: Record<string, number>;
+  rps: number;
+  latencyMs: LatencySummary;
+  /** per round: p50/p99 and load, to show the spread */
+  rounds: { p50: number; p99: number; rps: number; load1: number }[];
+  byShape: Record<string, { p50: number; p99: number; allowed: number; denied: number }>;
+}
+
+function aggregate(
+  concurrency: number,
+  runs: { samples: Sample[]; elapsedMs: number; load1: number }[],
+  mix: ReviewTemplate[],
+): LevelResult {
+  const all = runs.flatMap(r => r.samples);
+  const ok = all.filter(s => !s.error);
+  const errorKinds: Record<string, number> = {};
+  for (const s of all) if (s.error) errorKinds[s.error] = (errorKinds[s.error] ?? 0) + 1;
+  const byShape: LevelResult["byShape"] = {};
+  mix.forEach((t, i) => {
+    const mine = ok.filter(s => s.shape === i);
+    const sum = summarize(mine.map(s => s.ms));
+    byShape[t.label] = {
+      p50: sum.p50,
+      p99: sum.p99,
+      allowed: mine.filter(s => s.allowed).length,
+      denied: mine.filter(s => !s.allowed).length,
+    };
+  });
+  const totalMs = runs.reduce((s, r) => s + r.elapsedMs, 0);
+  return {
+    concurrency,
+    requests: all.length,
+    errors: all.length - ok.length,
+    errorKinds,
+    rps: round((all.length / totalMs) * 1000, 1),
+    latencyMs: summarize(ok.map(s => s.ms)),
+    rounds: runs.map(r => {
+      const s = summarize(r.samples.filter(x => !x.error).map(x => x.ms));
+      return { p50: s.p50, p99: s.p99, rps: round((r.samples.length / r.elapsedMs) * 1000, 1), load1: r.load1 };
+    }),
+    byShape,
+  };
+}
+
+async function main(): Promise<void> {
+  const durationMs = Number(args.duration) * 1000;
+  const rounds = Number(args.rounds);
+  const warmupMs = Number(args.warmup) * 1000;
+  const levels = args.levels.split(",").map(Number);
+  const machine = machineInfo();
+  const loadBefore = loadNow();
+  log(`machine: ${machine.nproc} cores, ${machine.cpuModel}, node ${machine.node}; load ${loadBefore.join(" ")}`);
+
+  const bundles: Record<ModuleName, string> = { guardrails: "", noop: "" };
+  for (const m of MODULES) {
+    const out = join(WORK_DIR, "modules", m.name);
+    const existing = join(
+      out,
+      `pepr-${JSON.parse(readFileSync(join(m.entry, "..", "package.json"), "utf8")).pepr.uuid}.js`,
+    );
+    bundles[m.name] = args["no-build"] && existsSync(existing) ? existing : buildPeprModule(m.entry, out);
+  }
+
+  const tls = selfSignedTls(join(WORK_DIR, "tls"));
+  const ca = readFileSync(tls.cert);
+  mkdirSync(WORK_DIR, { recursive: true });
+  const state = platformClusterState();
+  const api = await startFakeApiServer(join(WORK_DIR, "kubeconfig"), state);
+  log(`fake API server ${api.url}: ${state.limitranges.length} LimitRanges, ${state.exemptions.length} Exemptions`);
+
+  const profDir = join(WORK_DIR, "profiles");
+  const controllers = {} as Record<ModuleName, RunningController>;
+  try {
+    for (const m of MODULES) {
+      controllers[m.name] = await startController({
+        name: m.name,
+        bundle: bundles[m.name],
+        port: await freePort(),
+        tls,
+        kubeconfig: api.kubeconfig,
+        logFile: join(WORK_DIR, "logs", `${m.name}.log`),
+        cpuProfDir: args.profile && m.name === "guardrails" ? profDir : undefined,
+        logLevel: args["log-level"],
+      });
+      log(`${m.name} controller ready on :${controllers[m.name].port} (${bundles[m.name]})`);
+    }
+
+    const mix = requestMix();
+    let seq = 0;
+    const nextFor = (c: RunningController) => (): LoadRequest => {
+      const n = seq++;
+      const shape = n % mix.length;
+      const t = mix[shape];
+      const uid = uidFor(n);
+      return {
+        path: `/${t.endpoint}/${c.apiPath}`,
+        body: Buffer.concat([t.before, uid, t.after]),
+        shape,
+        uid: uid.toString(),
+      };
+    };
+    const run = (m: ModuleName, concurrency: number, ms: number) =>
+      runLoad({
+        port: controllers[m].port,
+        ca,
+        concurrency,
+        durationMs: ms,
+        timeoutMs: 10_000,
+        next: nextFor(controllers[m]),
+      });
+
+    // What each module answers to each shape, once: proves the guardrails judge and the no-op approves.
+    const verdicts: Record<string, Record<string, string>> = {};
+    for (const m of MODULES) {
+      verdicts[m.name] = {};
+      const agent = httpsAgent(1, ca);
+      for (let i = 0; i < mix.length; i++) {
+        seq = i;
+        const one = await sendOne(agent, controllers[m.name].port, 10_000, nextFor(controllers[m.name])());
+        verdicts[m.name][mix[i].label] = one.error ?? (one.allowed ? "allowed" : "denied");
+      }
+      agent.destroy();
+    }
+    log(`verdicts: ${JSON.stringify(verdicts)}`);
+
+    const apiCallsBefore = new Map(api.requests);
+    const results: Record<ModuleName, LevelResult[]> = { guardrails: [], noop: [] };
+    for (const c of levels) {
+      for (const m of MODULES) await run(m.name, c, warmupMs); // JIT warm-up, connections opened
+      const runs: Record<ModuleName, { samples: Sample[]; elapsedMs: number; load1: number }[]> = {
+        guardrails: [],
+        noop: [],
+      };
+      for (let r = 0; r < rounds; r++) {
+        // Alternate, and swap the order every round, so drift in the machine's load hits both alike.
+        const order = r % 2 === 0 ? MODULES : [...MODULES].reverse();
+        for (const m of order) {
+          const res = await run(m.name, c, durationMs);
+          runs[m.name].push({ ...res, load1: load1() });
+        }
+      }
+      for (const m of MODULES) results[m.name].push(aggregate(c, runs[m.name], mix));
+      const g = results.guardrails.at(-1)!;
+      const n = results.noop.at(-1)!;
+      log(
+        `c=${c}: guardrails p50 ${g.latencyMs.p50} p99 ${g.latencyMs.p99} max ${g.latencyMs.max} ms ${g.rps} req/s ` +
+          `err ${g.errors} | noop p50 ${n.latencyMs.p50} p99 ${n.latencyMs.p99} max ${n.latencyMs.max} ms ${n.rps} req/s err ${n.errors}`,
+      );
+    }
+    const apiCalls: Record<string, number> = {};
+    for (const [k, v] of api.requests) {
+      const d = v - (apiCallsBefore.get(k) ?? 0);
+      if (d) apiCalls[k] = d;
+    }
+
+    const comparison = levels.map((c, i) => {
+      const g = results.guardrails[i];
+      const n = results.noop[i];
+      return {
+        concurrency: c,
+        p50DeltaMs: round(g.latencyMs.p50 - n.latencyMs.p50),
+        p99DeltaMs: round(g.latencyMs.p99 - n.latencyMs.p99),
+        p50Ratio: round(g.latencyMs.p50 / n.latencyMs.p50, 2),
+        p99Ratio: round(g.latencyMs.p99 / n.latencyMs.p99, 2),
+        rpsRatio: round(g.rps / n.rps, 2),
+        /** the same comparison per round pair, median: less sensitive to one noisy round */
+        medianRoundP50DeltaMs: round(
+          median(g.rounds.map((gr, j) => gr.p50 - (n.rounds[j]?.p50 ?? NaN)).filter(Number.isFinite)),
+        ),
+        medianRoundP99DeltaMs: round(
+          median(g.rounds.map((gr, j) => gr.p99 - (n.rounds[j]?.p99 ?? NaN)).filter(Number.isFinite)),
+        ),
+        errorsGuardrails: g.errors,
+        errorsNoop: n.errors,
+      };
+    });
+    const at16 = comparison.find(c => c.concurrency === 16);
+    const at64 = comparison.find(c => c.concurrency === 64);
+    const targets = {
+      p50DeltaAt16Ms: { target: 1, measured: at16?.p50DeltaMs, met: at16 ? at16.p50DeltaMs <= 1 : undefined },
+      p99DeltaAt16Ms: { target: 3, measured: at16?.p99DeltaMs, met: at16 ? at16.p99DeltaMs <= 3 : undefined },
+      errorsAt64: {
+        target: 0,
+        measured: at64 ? at64.errorsGuardrails : undefined,
+        met: at64 ? at64.errorsGuardrails === 0 : undefined,
+      },
+    };
+    const path = await writeResult("admission", {
+      benchmark: "admission",
+      date: new Date().toISOString(),
+      command: `npx tsx bench/admission/run.ts ${process.argv.slice(2).join(" ")}`.trim(),
+      machine,
+      load: { before: loadBefore, after: loadNow() },
+      settings: {
+        durationSec: durationMs / 1000,
+        rounds,
+        warmupSec: warmupMs / 1000,
+        levels,
+        logLevel: args["log-level"],
+      },
+      transport: "HTTPS (TLS 1.3, RSA-2048 self-signed), keep-alive, one connection per client, closed loop",
+      mix: mix.map(t => t.label),
+      verdicts,
+      apiServerCallsDuringMeasurement: apiCalls,
+      results,
+      comparison,
+      targets,
+      apiServer: { status: "pending", reason: "the embedded control plane (tools/controlplane/) has not landed" },
+    });
+    log(`wrote ${path}`);
+    printTable(results, comparison);
+  } finally {
+    for (const m of MODULES) await controllers[m.name]?.stop();
+    await api.close();
+    if (args.profile) log(`CPU profiles in ${profDir}`);
+  }
+}
+
+function printTable(results: Record<ModuleName, LevelResult[]>, comparison: { concurrency: number }[]): void {
+  const rows = [["conc", "module", "p50 ms", "p99 ms", "max ms", "req/s", "errors"]];
+  comparison.forEach((_, i) => {
+    for (const m of MODULES) {
+      const r = results[m.name][i];
+      rows.push([
+        String(r.concurrency),
+        m.name,
+        String(r.latencyMs.p50),
+        String(r.latencyMs.p99),
+        String(r.latencyMs.max),
+        String(r.rps),
+        String(r.errors),
+      ]);
+    }
+  });
+  const widths = rows[0].map((_, i) => Math.max(...rows.map(r => r[i].length)));
+  process.stdout.write(rows.map(r => r.map((c, i) => c.padStart(widths[i])).join("  ")).join("\n") + "\n");
+  process.stdout.write(JSON.stringify(comparison, null, 2) + "\n");
+}
+
+main().catch(err => {
+  process.stderr.write(`bench:admission failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,100 @@
+import { Agent, request } from "node:https";
+import { nowMs } from "./stats";
+
+/** One request to send: the path and the body (built per request by the caller). */
+export interface LoadRequest {
+  path: string;
+  body: Buffer;
+  /** Index into the caller's templates, for per-shape statistics. */
+  shape: number;
+  uid: string;
+}
+
+export interface Sample {
+  shape: number;
+  ms: number;
+  /** undefined when the request failed (see error) */
+  allowed?: boolean;
+  error?: string;
+}
+
+export interface LoadRunResult {
+  samples: Sample[];
+  elapsedMs: number;
+}
+
+export interface LoadOptions {
+  port: number;
+  ca: Buffer;
+  concurrency: number;
+  durationMs: number;
+  timeoutMs: number;
+  next: (n: number) => LoadRequest;
+}
+
+export function sendOne(agent: Agent, port: number, timeoutMs: number, r: LoadRequest): Promise<Sample> {
+  return new Promise<Sample>(resolve => {
+    const t0 = nowMs();
+    let settled = false;
+    const done = (s: Omit<Sample, "ms" | "shape">) => {
+      if (settled) return;
+      settled = true;
+      resolve({ shape: r.shape, ms: nowMs() - t0, ...s });
+    };
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        method: "POST",
+        path: r.path,
+        agent,
+        headers: { "content-type": "application/json", "content-length": r.body.length },
+        timeout: timeoutMs,
+      },
+      res => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          if (res.statusCode !== 200) return done({ error: `HTTP ${res.statusCode}` });
+          try {
+            const review = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+              response?: { uid?: string; allowed?: boolean };
+            };
+            if (review.response?.uid !== r.uid) return done({ error: "response uid mismatch" });
+            done({ allowed: review.response.allowed === true });
+          } catch {
+            done({ error: "unparseable response" });
+          }
+        });
+        res.on("error", e => done({ error: e.message }));
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", e => done({ error: e.message }));
+    req.end(r.body);
+  });
+}
+
+export const httpsAgent = (concurrency: number, ca: Buffer): Agent =>
+  new Agent({ keepAlive: true, maxSockets: concurrency, ca, servername: "localhost" });
+
+/**
+ * A closed-loop load generator: `concurrency` clients over keep-alive HTTPS connections, each sending its
+ * next request as soon as the previous answer arrived, for `durationMs`. Latency is measured from the
+ * request's start to the last byte of the answer. An answer counts as an error unless it is HTTP 200 with
+ * an AdmissionReview response carrying the request's uid.
+ */
+export async function runLoad(opts: LoadOptions): Promise<LoadRunResult> {
+  const agent = httpsAgent(opts.concurrency, opts.ca);
+  const samples: Sample[] = [];
+  let n = 0;
+  const start = nowMs();
+  const deadline = start + opts.durationMs;
+  const client = async () => {
+    while (nowMs() < deadline) samples.push(await sendOne(agent, opts.port, opts.timeoutMs, opts.next(n++)));
+  };
+  await Promise.all(Array.from({ length: opts.concurrency }, client));
+  const elapsedMs = nowMs() - start;
+  agent.destroy();
+  return { samples, elapsedMs };
+}
