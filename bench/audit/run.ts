@@ -1,0 +1,237 @@
+/**
+ * Audit benchmark: objects per second of `bonsai audit`, in-process and end to end, at 1,000 and 10,000
+ * generated objects, and over the whole repository; each with a baseline measured in the same run.
+ * Usage: npx tsx bench/audit/run.ts [--sizes 1000,10000] [--repeat 7] [--e2e-repeat 5] [--profile]
+ * Writes bench/results/audit.json.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { stringify } from "yaml";
+import { buildReports } from "../../capabilities/reports/policy-report";
+import { loadInputs, parseYaml } from "../../cli/audit/load";
+import { auditObjects } from "../../cli/audit/run-audit";
+import { render } from "../../cli/format";
+import { auditMix } from "../lib/objects";
+import { load1, loadNow, machineInfo } from "../lib/machine";
+import { log, REPO_ROOT, WORK_DIR, writeResult } from "../lib/results";
+import { nowMs, percentile, round } from "../lib/stats";
+
+const { values: args } = parseArgs({
+  options: {
+    sizes: { type: "string", default: "1000,10000" },
+    repeat: { type: "string", default: "7" },
+    "e2e-repeat": { type: "string", default: "5" },
+    profile: { type: "boolean", default: false },
+  },
+});
+
+interface Timing {
+  runs: number;
+  minMs: number;
+  medianMs: number;
+  p99Ms: number;
+  maxMs: number;
+  /** objects per second at the median time */
+  objectsPerSec: number;
+  load1: number[];
+}
+
+function timing(objects: number, samples: number[], loads: number[]): Timing {
+  const s = [...samples].sort((a, b) => a - b);
+  const med = percentile(s, 50);
+  return {
+    runs: s.length,
+    minMs: round(s[0], 1),
+    medianMs: round(med, 1),
+    p99Ms: round(percentile(s, 99), 1),
+    maxMs: round(s[s.length - 1], 1),
+    objectsPerSec: Math.round(objects / (med / 1000)),
+    load1: loads,
+  };
+}
+
+function measure(objects: number, repeat: number, fn: () => void): Timing {
+  fn(); // warm-up: JIT and caches, not counted
+  const samples: number[] = [];
+  const loads: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    const t0 = nowMs();
+    fn();
+    samples.push(nowMs() - t0);
+    loads.push(load1());
+  }
+  return timing(objects, samples, loads);
+}
+
+/** Wall time of a command, which must exit with one of `okCodes`. */
+function measureProcess(objects: number, repeat: number, cmd: string, argv: string[], okCodes = [0, 1]): Timing {
+  const once = () => {
+    const t0 = nowMs();
+    const r = spawnSync(cmd, argv, { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "pipe"], maxBuffer: 1 << 30 });
+    const ms = nowMs() - t0;
+    if (r.status === null || !okCodes.includes(r.status))
+      throw new Error(`${cmd} ${argv.join(" ")} exited ${r.status}: ${r.stderr?.toString().slice(0, 500)}`);
+    return ms;
+  };
+  once(); // warm-up: tsx's transform cache, page cache
+  const samples: number[] = [];
+  const loads: number[] = [];
+  for (let i = 0; i < repeat; i++) {
+    samples.push(once());
+    loads.push(load1());
+  }
+  return timing(objects, samples, loads);
+}
+
+const BONSAI = join(REPO_ROOT, "bin", "bonsai.js");
+/** The baseline process: Node starts, reads and parses the same YAML with the same library, writes JSON. */
+const PARSE_ONLY = `const {parseAllDocuments}=require("yaml");const t=require("fs").readFileSync(process.argv[1],"utf8");
+process.stdout.write(JSON.stringify(parseAllDocuments(t).map(d=>d.toJS()),null,2));`;
+
+async function main(): Promise<void> {
+  const sizes = args.sizes.split(",").map(Number);
+  const repeat = Number(args.repeat);
+  const e2eRepeat = Number(args["e2e-repeat"]);
+  const machine = machineInfo();
+  const loadBefore = loadNow();
+  const dir = join(WORK_DIR, "audit");
+  mkdirSync(dir, { recursive: true });
+  const nodeArgs = args.profile ? ["--cpu-prof", `--cpu-prof-dir=${join(WORK_DIR, "profiles")}`] : [];
+  log(`machine: ${machine.nproc} cores, ${machine.cpuModel}; load ${loadBefore.join(" ")}`);
+
+  const generated = [];
+  for (const n of sizes) {
+    const objects = auditMix(n);
+    const file = join(dir, `objects-${n}.yaml`);
+    const text = objects.map(o => stringify(o)).join("---\n");
+    writeFileSync(file, text);
+    const parsed = parseYaml(text, file);
+    const inputs = { objects: parsed.objects, foreign: parsed.foreign, files: 1 };
+    const opts = { level: "restricted" as const, mutate: false };
+    const results = auditObjects(inputs, opts);
+    log(`${n} objects: ${(text.length / 1e6).toFixed(1)} MB of YAML, ${results.length} results`);
+
+    const altParse = alternativeParser();
+    const inProcess = {
+      yamlParse: measure(n, repeat, () => parseYaml(text, file)),
+      ...(altParse && {
+        alternativeParser: { ...measure(n, repeat, () => altParse.parse(text)), parser: altParse.name },
+      }),
+      engine: measure(n, repeat, () => auditObjects(inputs, opts)),
+      reportAndRender: measure(n, repeat, () => render(buildReports(auditObjects(inputs, opts), "bench"), "json")),
+      parseEngineRender: measure(n, repeat, () => {
+        const p = parseYaml(text, file);
+        const r = auditObjects({ objects: p.objects, foreign: p.foreign, files: 1 }, opts);
+        render(buildReports(r, "bench"), "json");
+      }),
+    };
+    log(
+      `${n}: in-process engine ${inProcess.engine.objectsPerSec}/s, parse ${inProcess.yamlParse.objectsPerSec}/s, ` +
+        `parse+engine+render ${inProcess.parseEngineRender.objectsPerSec}/s`,
+    );
+    const endToEnd = {
+      cli: measureProcess(n, e2eRepeat, process.execPath, [...nodeArgs, BONSAI, "audit", "--format", "json", file]),
+      cliStartup: measureProcess(0, e2eRepeat, process.execPath, [BONSAI, "audit", "--help"], [0]),
+      nodeYamlParseBaseline: measureProcess(n, e2eRepeat, process.execPath, ["-e", PARSE_ONLY, file], [0]),
+    };
+    log(
+      `${n}: CLI end to end ${endToEnd.cli.objectsPerSec}/s (${endToEnd.cli.medianMs} ms; startup ${endToEnd.cliStartup.medianMs} ms; ` +
+        `node+yaml baseline ${endToEnd.nodeYamlParseBaseline.medianMs} ms)`,
+    );
+    generated.push({
+      objects: n,
+      yamlBytes: text.length,
+      results: results.length,
+      failing: results.filter(r => r.result === "fail").length,
+      inProcess,
+      endToEnd,
+      ratios: {
+        engineVsYamlParse: round(inProcess.engine.medianMs / inProcess.yamlParse.medianMs, 2),
+        cliVsNodeYamlParse: round(endToEnd.cli.medianMs / endToEnd.nodeYamlParseBaseline.medianMs, 2),
+      },
+    });
+  }
+
+  // The whole repository, end to end, as a user runs it; broken down in-process (load = kustomize + parse).
+  const repoPaths = ["apps", "clusters/local"].filter(p => existsSync(join(REPO_ROOT, p)));
+  const loaded = loadInputs(repoPaths, REPO_ROOT);
+  const repoObjects = loaded.objects.length;
+  const repo = {
+    paths: repoPaths,
+    objects: repoObjects,
+    foreign: loaded.foreign.length,
+    inProcess: {
+      loadKustomizeAndParse: measure(repoObjects, Math.min(repeat, 3), () => loadInputs(repoPaths, REPO_ROOT)),
+      engine: measure(repoObjects, repeat, () => auditObjects(loaded, { level: "restricted", mutate: false })),
+    },
+    endToEnd: measureProcess(repoObjects, e2eRepeat, process.execPath, [
+      BONSAI,
+      "audit",
+      "--format",
+      "json",
+      ...repoPaths,
+    ]),
+    kustomizeRoots: countKustomizeRoots(repoPaths),
+  };
+  log(
+    `repository (${repoPaths.join(" ")}): ${repoObjects} objects, end to end ${repo.endToEnd.medianMs} ms; ` +
+      `load ${repo.inProcess.loadKustomizeAndParse.medianMs} ms, engine ${repo.inProcess.engine.medianMs} ms`,
+  );
+
+  const tenK = generated.find(g => g.objects === 10000);
+  const path = await writeResult("audit", {
+    benchmark: "audit",
+    date: new Date().toISOString(),
+    command: `npx tsx bench/audit/run.ts ${process.argv.slice(2).join(" ")}`.trim(),
+    machine,
+    load: { before: loadBefore, after: loadNow() },
+    settings: { repeat, e2eRepeat, profile: "restricted", mutate: false },
+    generated,
+    repository: repo,
+    targets: tenK && {
+      objectsPerSecAt10k: {
+        target: 5000,
+        endToEnd: tenK.endToEnd.cli.objectsPerSec,
+        inProcessEngine: tenK.inProcess.engine.objectsPerSec,
+        met: tenK.endToEnd.cli.objectsPerSec >= 5000,
+      },
+    },
+  });
+  log(`wrote ${path}`);
+}
+
+/**
+ * js-yaml, if the install happens to hold it (a transitive dependency, not one of ours): informational only,
+ * to show how much of the audit's time is the choice of YAML parser.
+ */
+function alternativeParser(): { name: string; parse: (text: string) => unknown[] } | undefined {
+  try {
+    const req = createRequire(join(REPO_ROOT, "package.json"));
+    const jsyaml = req("js-yaml") as {
+      loadAll?: (t: string) => unknown[];
+      safeLoadAll?: (t: string) => unknown[];
+    };
+    const version = (req("js-yaml/package.json") as { version: string }).version;
+    const parse = version.startsWith("3.") ? jsyaml.safeLoadAll : jsyaml.loadAll;
+    return parse ? { name: `js-yaml ${version}`, parse: t => parse(t) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function countKustomizeRoots(paths: string[]): number {
+  try {
+    const out = execFileSync("find", [...paths, "-name", "kustomization.yaml"], { cwd: REPO_ROOT, encoding: "utf8" });
+    return out.split("\n").filter(Boolean).length;
+  } catch {
+    return 0;
+  }
+}
+
+main().catch(err => {
+  process.stderr.write(`bench:audit failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exitCode = 1;
+});
