@@ -17,6 +17,10 @@ export const COMMANDS: Record<string, Command> = {
     "Evaluate the guardrails offline over YAML files, directories and kustomization roots",
     () => import("./commands/audit"),
   ),
+  footprint: lazy(
+    "Sum the platform's requests and limits and say whether it fits the Mac Mini",
+    () => import("./commands/footprint"),
+  ),
 };
 
 export function usage(): string {
