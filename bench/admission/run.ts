@@ -16,6 +16,7 @@ import { buildPeprModule, RunningController, startController } from "../lib/pepr
 import { log, WORK_DIR, writeResult } from "../lib/results";
 import { LatencySummary, median, round, summarize } from "../lib/stats";
 import { selfSignedTls } from "../lib/tls";
+import { policyCost } from "./policy-cost";
 import { requestMix, ReviewTemplate, uidFor } from "./requests";
 
 const { values: args } = parseArgs({
@@ -121,6 +122,9 @@ async function main(): Promise<void> {
   const api = await startFakeApiServer(join(WORK_DIR, "kubeconfig"), state);
   log(`fake API server ${api.url}: ${state.limitranges.length} LimitRanges, ${state.exemptions.length} Exemptions`);
 
+  const inProcess = policyCost(state);
+  log(`in-process policy cost (µs): ${JSON.stringify(inProcess)}`);
+
   const profDir = join(WORK_DIR, "profiles");
   const controllers = {} as Record<ModuleName, RunningController>;
   try {
@@ -132,7 +136,7 @@ async function main(): Promise<void> {
         tls,
         kubeconfig: api.kubeconfig,
         logFile: join(WORK_DIR, "logs", `${m.name}.log`),
-        cpuProfDir: args.profile && m.name === "guardrails" ? profDir : undefined,
+        cpuProfDir: args.profile ? join(profDir, m.name) : undefined,
         logLevel: args["log-level"],
       });
       log(`${m.name} controller ready on :${controllers[m.name].port} (${bundles[m.name]})`);
@@ -216,6 +220,11 @@ async function main(): Promise<void> {
         p50Ratio: round(g.latencyMs.p50 / n.latencyMs.p50, 2),
         p99Ratio: round(g.latencyMs.p99 / n.latencyMs.p99, 2),
         rpsRatio: round(g.rps / n.rps, 2),
+        /**
+         * Time per request at saturation (1 / req/s), guardrails minus no-op: the extra CPU each request costs
+         * the single-threaded controller. In a closed loop at concurrency c the queue multiplies it by about c.
+         */
+        perRequestCostDeltaUs: round((1 / g.rps - 1 / n.rps) * 1e6, 0),
         /** the same comparison per round pair, median: less sensitive to one noisy round */
         medianRoundP50DeltaMs: round(
           median(g.rounds.map((gr, j) => gr.p50 - (n.rounds[j]?.p50 ?? NaN)).filter(Number.isFinite)),
@@ -254,6 +263,7 @@ async function main(): Promise<void> {
       transport: "HTTPS (TLS 1.3, RSA-2048 self-signed), keep-alive, one connection per client, closed loop",
       mix: mix.map(t => t.label),
       verdicts,
+      inProcessPolicyCostUs: inProcess,
       apiServerCallsDuringMeasurement: apiCalls,
       results,
       comparison,
