@@ -4,11 +4,12 @@
  * [--levels 1,16,64] [--warmup 2] [--profile] [--no-build]
  * Writes bench/results/admission.json; prints a summary table.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { platformClusterState } from "../lib/cluster-state";
+import { perRequestByCategory } from "../lib/cpuprofile";
 import { startFakeApiServer } from "../lib/fake-apiserver";
 import { httpsAgent, LoadRequest, runLoad, Sample, sendOne } from "../lib/load";
 import { load1, loadNow, machineInfo } from "../lib/machine";
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
   log(`in-process policy cost (µs): ${JSON.stringify(inProcess)}`);
 
   const profDir = join(WORK_DIR, "profiles");
+  if (args.profile) rmSync(profDir, { recursive: true, force: true });
   const controllers = {} as Record<ModuleName, RunningController>;
   try {
     for (const m of MODULES) {
@@ -156,6 +158,7 @@ async function main(): Promise<void> {
         uid: uid.toString(),
       };
     };
+    const served: Record<ModuleName, number> = { guardrails: 0, noop: 0 };
     const run = (m: ModuleName, concurrency: number, ms: number) =>
       runLoad({
         port: controllers[m].port,
@@ -164,6 +167,9 @@ async function main(): Promise<void> {
         durationMs: ms,
         timeoutMs: 10_000,
         next: nextFor(controllers[m]),
+      }).then(r => {
+        served[m] += r.samples.length;
+        return r;
       });
 
     // What each module answers to each shape, once: proves the guardrails judge and the no-op approves.
@@ -174,6 +180,7 @@ async function main(): Promise<void> {
       for (let i = 0; i < mix.length; i++) {
         seq = i;
         const one = await sendOne(agent, controllers[m.name].port, 10_000, nextFor(controllers[m.name])());
+        served[m.name]++;
         verdicts[m.name][mix[i].label] = one.error ?? (one.allowed ? "allowed" : "denied");
       }
       agent.destroy();
@@ -247,7 +254,19 @@ async function main(): Promise<void> {
         met: at64 ? at64.errorsGuardrails === 0 : undefined,
       },
     };
-    const path = await writeResult("admission", {
+    let profile: Record<string, Record<string, number>> | undefined;
+    if (args.profile) {
+      for (const m of MODULES) await controllers[m.name].stop(); // writes the profiles
+      profile = {};
+      for (const m of MODULES) {
+        const dir = join(profDir, m.name);
+        const file = readdirSync(dir).find(f => f.endsWith(".cpuprofile"));
+        if (file) profile[m.name] = perRequestByCategory(join(dir, file), served[m.name]);
+      }
+      log(`CPU µs per request: ${JSON.stringify(profile)}`);
+    }
+    // A profiled run is slower and shorter: kept apart from the reference results.
+    const path = await writeResult(args.profile ? "admission-profile" : "admission", {
       benchmark: "admission",
       date: new Date().toISOString(),
       command: `npx tsx bench/admission/run.ts ${process.argv.slice(2).join(" ")}`.trim(),
@@ -264,6 +283,7 @@ async function main(): Promise<void> {
       mix: mix.map(t => t.label),
       verdicts,
       inProcessPolicyCostUs: inProcess,
+      ...(profile && { cpuUsPerRequest: { served, ...profile } }),
       apiServerCallsDuringMeasurement: apiCalls,
       results,
       comparison,

@@ -76,6 +76,36 @@ export function selfTimeByFile(profilePath: string, top = 15): { file: string; s
     .map(([file, us]) => ({ file, selfPct: round((us / busy) * 100, 1) }));
 }
 
+/** Coarse owner of a frame: our bundle, a package, Node itself, or the garbage collector. */
+function category(url: string, fn: string): string {
+  if (fn === "(garbage collector)") return "garbage collector";
+  if (/\/build\/bench\/modules\//.test(url)) return "Bonsai module code (the bundle)";
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(url)?.[1];
+  if (pkg === "ramda") return "ramda (Pepr's deep clone of each request)";
+  if (pkg === "pepr") return "pepr";
+  if (pkg) return "other packages (express, body-parser, pino, fast-json-patch, …)";
+  return "Node.js (HTTP, TLS, streams) and native";
+}
+
+/** CPU microseconds per request by category, given how many requests the profiled process served. */
+export function perRequestByCategory(profilePath: string, requests: number): Record<string, number> {
+  const p = JSON.parse(readFileSync(profilePath, "utf8")) as CpuProfile;
+  const byId = new Map(p.nodes.map(n => [n.id, n]));
+  const out: Record<string, number> = {};
+  let total = 0;
+  p.samples.forEach((id, i) => {
+    const cf = byId.get(id)!.callFrame;
+    if (cf.functionName === "(idle)") return;
+    const us = p.timeDeltas[i] ?? 0;
+    const c = category(cf.url, cf.functionName);
+    out[c] = (out[c] ?? 0) + us;
+    total += us;
+  });
+  const result: Record<string, number> = { total: round(total / requests, 1) };
+  for (const [k, v] of Object.entries(out).sort((a, b) => b[1] - a[1])) result[k] = round(v / requests, 1);
+  return result;
+}
+
 if (require.main === module) {
   const file = process.argv[2];
   if (!file) {

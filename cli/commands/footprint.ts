@@ -139,6 +139,8 @@ export async function collectFootprint(
       ? readdirSync(join(cwd, "dist")).find(f => /^pepr-module-.*\.yaml$/.test(f))
       : undefined;
     const hasPepr = [...objects.values()].some(o => o.metadata?.namespace === "pepr-system");
+    if (![...objects.values()].some(o => o.metadata?.namespace === "flux-system"))
+      notCounted.push("flux-system: the Flux controllers are not in the tree (flux bootstrap installs them)");
     if (pepr && !hasPepr) render(join("dist", pepr));
     else if (!hasPepr)
       notCounted.push("pepr-system: the module's controller (run `npx pepr build` to count dist/pepr-module-*.yaml)");
