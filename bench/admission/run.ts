@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { platformClusterState } from "../lib/cluster-state";
 import { perRequestByCategory } from "../lib/cpuprofile";
 import { startFakeApiServer } from "../lib/fake-apiserver";
-import { httpsAgent, LoadRequest, runLoad, Sample, sendOne } from "../lib/load";
+import { httpsAgent, LoadRequest, runLoad, runOpenLoad, Sample, sendOne } from "../lib/load";
 import { load1, loadNow, machineInfo } from "../lib/machine";
 import { buildPeprModule, RunningController, startController } from "../lib/pepr-module";
 import { log, WORK_DIR, writeResult } from "../lib/results";
@@ -25,8 +25,10 @@ const { values: args } = parseArgs({
     duration: { type: "string", default: "5" },
     rounds: { type: "string", default: "3" },
     levels: { type: "string", default: "1,16,64" },
+    rate: { type: "string", default: "400" },
     warmup: { type: "string", default: "2" },
     profile: { type: "boolean", default: false },
+    monitor: { type: "boolean", default: false },
     "no-build": { type: "boolean", default: false },
     "log-level": { type: "string", default: "info" },
   },
@@ -126,6 +128,7 @@ async function main(): Promise<void> {
   const inProcess = policyCost(state);
   log(`in-process policy cost (µs): ${JSON.stringify(inProcess)}`);
 
+  mkdirSync(join(WORK_DIR, "monitor"), { recursive: true });
   const profDir = join(WORK_DIR, "profiles");
   if (args.profile) rmSync(profDir, { recursive: true, force: true });
   const controllers = {} as Record<ModuleName, RunningController>;
@@ -139,6 +142,7 @@ async function main(): Promise<void> {
         kubeconfig: api.kubeconfig,
         logFile: join(WORK_DIR, "logs", `${m.name}.log`),
         cpuProfDir: args.profile ? join(profDir, m.name) : undefined,
+        monitorFile: args.monitor ? join(WORK_DIR, "monitor", `${m.name}.json`) : undefined,
         logLevel: args["log-level"],
       });
       log(`${m.name} controller ready on :${controllers[m.name].port} (${bundles[m.name]})`);
@@ -211,6 +215,41 @@ async function main(): Promise<void> {
           `err ${g.errors} | noop p50 ${n.latencyMs.p50} p99 ${n.latencyMs.p99} max ${n.latencyMs.max} ms ${n.rps} req/s err ${n.errors}`,
       );
     }
+    // Open loop at a fixed rate below both modules' capacity: the time a request takes without a queue.
+    const rate = Number(args.rate);
+    const openRuns: Record<ModuleName, { samples: Sample[]; elapsedMs: number; load1: number }[]> = {
+      guardrails: [],
+      noop: [],
+    };
+    for (let r = 0; rate > 0 && r < rounds; r++) {
+      const order = r % 2 === 0 ? MODULES : [...MODULES].reverse();
+      for (const m of order) {
+        const res = await runOpenLoad({
+          port: controllers[m.name].port,
+          ca,
+          ratePerSec: rate,
+          maxInFlight: 64,
+          durationMs,
+          timeoutMs: 10_000,
+          next: nextFor(controllers[m.name]),
+        });
+        served[m.name] += res.samples.length;
+        openRuns[m.name].push({ ...res, load1: load1() });
+      }
+    }
+    const openLoop =
+      rate > 0
+        ? {
+            ratePerSec: rate,
+            guardrails: aggregate(0, openRuns.guardrails, mix),
+            noop: aggregate(0, openRuns.noop, mix),
+          }
+        : undefined;
+    if (openLoop)
+      log(
+        `open loop ${rate}/s: guardrails p50 ${openLoop.guardrails.latencyMs.p50} p99 ${openLoop.guardrails.latencyMs.p99} ms | ` +
+          `noop p50 ${openLoop.noop.latencyMs.p50} p99 ${openLoop.noop.latencyMs.p99} ms`,
+      );
     const apiCalls: Record<string, number> = {};
     for (const [k, v] of api.requests) {
       const d = v - (apiCallsBefore.get(k) ?? 0);
@@ -254,6 +293,38 @@ async function main(): Promise<void> {
         met: at64 ? at64.errorsGuardrails === 0 : undefined,
       },
     };
+    let monitor: Record<string, unknown> | undefined;
+    if (args.monitor) {
+      for (const m of MODULES) await controllers[m.name].stop(); // writes the monitor files
+      monitor = {};
+      const listCalls = api.log.filter(l => !l.key.includes("peprstores")).map(l => l.at);
+      for (const m of MODULES) {
+        const data = JSON.parse(readFileSync(join(WORK_DIR, "monitor", `${m.name}.json`), "utf8")) as {
+          stalls: { at: number; ms: number }[];
+          gcs: { at: number; ms: number; kind: string }[];
+        };
+        const near = (at: number) => listCalls.some(t => at >= t - 5 && at <= t + 100);
+        const big = data.stalls.filter(s => s.ms >= 5);
+        const gcKinds: Record<string, { count: number; totalMs: number; maxMs: number }> = {};
+        for (const g of data.gcs) {
+          const k = (gcKinds[g.kind] ??= { count: 0, totalMs: 0, maxMs: 0 });
+          k.count++;
+          k.totalMs = round(k.totalMs + g.ms, 1);
+          k.maxMs = Math.max(k.maxMs, g.ms);
+        }
+        monitor[m.name] = {
+          stallsOver5ms: big.length,
+          stallsOver5msWithinAnApiListCall: big.filter(s => near(s.at)).length,
+          worstStalls: [...big]
+            .sort((a, b) => b.ms - a.ms)
+            .slice(0, 10)
+            .map(s => ({ ...s, nearApiList: near(s.at) })),
+          gc: gcKinds,
+          apiListCalls: listCalls.length,
+        };
+      }
+      log(`event loop and GC: ${JSON.stringify(monitor)}`);
+    }
     let profile: Record<string, Record<string, number>> | undefined;
     if (args.profile) {
       for (const m of MODULES) await controllers[m.name].stop(); // writes the profiles
@@ -266,7 +337,7 @@ async function main(): Promise<void> {
       log(`CPU µs per request: ${JSON.stringify(profile)}`);
     }
     // A profiled run is slower and shorter: kept apart from the reference results.
-    const path = await writeResult(args.profile ? "admission-profile" : "admission", {
+    const path = await writeResult(args.profile || args.monitor ? "admission-profile" : "admission", {
       benchmark: "admission",
       date: new Date().toISOString(),
       command: `npx tsx bench/admission/run.ts ${process.argv.slice(2).join(" ")}`.trim(),
@@ -284,9 +355,15 @@ async function main(): Promise<void> {
       verdicts,
       inProcessPolicyCostUs: inProcess,
       ...(profile && { cpuUsPerRequest: { served, ...profile } }),
+      ...(monitor && { eventLoopAndGc: monitor }),
       apiServerCallsDuringMeasurement: apiCalls,
       results,
       comparison,
+      openLoop: openLoop && {
+        ...openLoop,
+        p50DeltaMs: round(openLoop.guardrails.latencyMs.p50 - openLoop.noop.latencyMs.p50),
+        p99DeltaMs: round(openLoop.guardrails.latencyMs.p99 - openLoop.noop.latencyMs.p99),
+      },
       targets,
       apiServer: { status: "pending", reason: "the embedded control plane (tools/controlplane/) has not landed" },
     });

@@ -17,6 +17,8 @@ export interface FakeApiServer {
   kubeconfig: string;
   /** "METHOD /path" -> count, query strings dropped. */
   requests: Map<string, number>;
+  /** wall-clock time (ms) and "METHOD /path" of every request, in order */
+  log: { at: number; key: string }[];
   close(): Promise<void>;
 }
 
@@ -55,11 +57,13 @@ export async function startFakeApiServer(
   collections: Record<string, KubeObject[]> = {},
 ): Promise<FakeApiServer> {
   const requests = new Map<string, number>();
+  const log: { at: number; key: string }[] = [];
   const watches = new Set<ServerResponse>();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     const key = `${req.method} ${url.pathname}${url.searchParams.get("watch") === "true" ? " (watch)" : ""}`;
     requests.set(key, (requests.get(key) ?? 0) + 1);
+    log.push({ at: Date.now(), key });
     req.resume();
     req.on("end", () => {
       if (url.searchParams.get("watch") === "true") {
@@ -106,6 +110,7 @@ export async function startFakeApiServer(
     url,
     kubeconfig: kubeconfigPath,
     requests,
+    log,
     close: () =>
       new Promise<void>(resolve => {
         for (const w of watches) w.destroy();

@@ -32,9 +32,16 @@ export interface LoadOptions {
   next: (n: number) => LoadRequest;
 }
 
-export function sendOne(agent: Agent, port: number, timeoutMs: number, r: LoadRequest): Promise<Sample> {
+export function sendOne(
+  agent: Agent,
+  port: number,
+  timeoutMs: number,
+  r: LoadRequest,
+  /** when the request was due (open loop): latency counts from then, so a late send is not hidden */
+  dueMs?: number,
+): Promise<Sample> {
   return new Promise<Sample>(resolve => {
-    const t0 = nowMs();
+    const t0 = dueMs ?? nowMs();
     let settled = false;
     const done = (s: Omit<Sample, "ms" | "shape">) => {
       if (settled) return;
@@ -94,6 +101,43 @@ export async function runLoad(opts: LoadOptions): Promise<LoadRunResult> {
     while (nowMs() < deadline) samples.push(await sendOne(agent, opts.port, opts.timeoutMs, opts.next(n++)));
   };
   await Promise.all(Array.from({ length: opts.concurrency }, client));
+  const elapsedMs = nowMs() - start;
+  agent.destroy();
+  return { samples, elapsedMs };
+}
+
+export interface OpenLoadOptions extends Omit<LoadOptions, "concurrency"> {
+  ratePerSec: number;
+  /** connections and requests in flight at most; a request due beyond it waits (and its wait counts) */
+  maxInFlight: number;
+}
+
+/**
+ * An open-loop load generator: requests are due at a fixed rate whatever the answers do, and latency is
+ * measured from the moment a request was due (no coordinated omission). Below the server's capacity this
+ * shows the time a request takes without a queue in front of it.
+ */
+export async function runOpenLoad(opts: OpenLoadOptions): Promise<LoadRunResult> {
+  const agent = httpsAgent(opts.maxInFlight, opts.ca);
+  const samples: Sample[] = [];
+  const pending = new Set<Promise<void>>();
+  const start = nowMs();
+  const interval = 1000 / opts.ratePerSec;
+  let n = 0;
+  while (true) {
+    const due = start + n * interval;
+    if (due >= start + opts.durationMs) break;
+    const now = nowMs();
+    if (due > now) await new Promise(r => setTimeout(r, Math.max(0, Math.floor(due - now))));
+    while (pending.size >= opts.maxInFlight) await Promise.race(pending);
+    const p: Promise<void> = sendOne(agent, opts.port, opts.timeoutMs, opts.next(n), due).then(s => {
+      samples.push(s);
+      pending.delete(p);
+    });
+    pending.add(p);
+    n++;
+  }
+  await Promise.all(pending);
   const elapsedMs = nowMs() - start;
   agent.destroy();
   return { samples, elapsedMs };

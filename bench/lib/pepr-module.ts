@@ -48,6 +48,8 @@ export interface ControllerOptions {
   logFile: string;
   /** Directory for `node --cpu-prof` output, when profiling. */
   cpuProfDir?: string;
+  /** File for loop-monitor.cjs's record of event-loop stalls and GC pauses, when monitoring. */
+  monitorFile?: string;
   logLevel?: string;
 }
 
@@ -78,6 +80,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   const out = openSync(opts.logFile, "w");
   const execArgv = ["--require", join(REPO_ROOT, "bench", "lib", "port-remap.cjs")];
   if (opts.cpuProfDir) execArgv.push("--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`);
+  if (opts.monitorFile) execArgv.push("--require", join(REPO_ROOT, "bench", "lib", "loop-monitor.cjs"));
   const child = spawn(process.execPath, [...execArgv, opts.bundle], {
     cwd: REPO_ROOT,
     env: {
@@ -91,6 +94,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
       SSL_KEY_PATH: opts.tls.key,
       SSL_CERT_PATH: opts.tls.cert,
       BENCH_LISTEN_PORT: String(opts.port),
+      ...(opts.monitorFile && { BENCH_MONITOR_FILE: opts.monitorFile }),
     },
     stdio: ["ignore", out, out],
   });
