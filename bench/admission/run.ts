@@ -17,6 +17,7 @@ import { buildPeprModule, RunningController, startController } from "../lib/pepr
 import { log, WORK_DIR, writeResult } from "../lib/results";
 import { LatencySummary, median, round, summarize } from "../lib/stats";
 import { selfSignedTls } from "../lib/tls";
+import { apiServerBench } from "./apiserver";
 import { policyCost } from "./policy-cost";
 import { requestMix, ReviewTemplate, uidFor } from "./requests";
 
@@ -30,6 +31,7 @@ const { values: args } = parseArgs({
     profile: { type: "boolean", default: false },
     monitor: { type: "boolean", default: false },
     "no-build": { type: "boolean", default: false },
+    "no-apiserver": { type: "boolean", default: false },
     "log-level": { type: "string", default: "info" },
   },
 });
@@ -256,6 +258,25 @@ async function main(): Promise<void> {
       if (d) apiCalls[k] = d;
     }
 
+    // Through the embedded API server, when the harness and its binaries are there.
+    const apiServer =
+      args["no-apiserver"] || args.profile || args.monitor
+        ? { status: "skipped", reason: "--no-apiserver, --profile or --monitor" }
+        : await apiServerBench({
+            targets: MODULES.map(m => ({
+              name: m.name,
+              port: controllers[m.name].port,
+              apiPath: controllers[m.name].apiPath,
+            })),
+            webhookCert: ca,
+            levels,
+            rounds: Math.min(rounds, 2),
+            durationMs,
+            warmupMs,
+          }).catch((err: unknown) => ({ status: "failed", reason: err instanceof Error ? err.message : String(err) }));
+    if (apiServer.status !== "done")
+      log(`API server part: ${apiServer.status}: ${"reason" in apiServer ? apiServer.reason : ""}`);
+
     const comparison = levels.map((c, i) => {
       const g = results.guardrails[i];
       const n = results.noop[i];
@@ -365,7 +386,7 @@ async function main(): Promise<void> {
         p99DeltaMs: round(openLoop.guardrails.latencyMs.p99 - openLoop.noop.latencyMs.p99),
       },
       targets,
-      apiServer: { status: "pending", reason: "the embedded control plane (tools/controlplane/) has not landed" },
+      apiServer,
     });
     log(`wrote ${path}`);
     printTable(results, comparison);

@@ -23,9 +23,27 @@ export interface LoadRunResult {
   elapsedMs: number;
 }
 
+/** Turns an answer into a sample: allowed, denied, or an error. */
+export type Judge = (status: number, body: Buffer, r: LoadRequest) => { allowed?: boolean; error?: string };
+
+/** A webhook's answer: HTTP 200 with an AdmissionReview response carrying the request's uid. */
+export const admissionReviewJudge: Judge = (status, body, r) => {
+  if (status !== 200) return { error: `HTTP ${status}` };
+  try {
+    const review = JSON.parse(body.toString("utf8")) as { response?: { uid?: string; allowed?: boolean } };
+    if (review.response?.uid !== r.uid) return { error: "response uid mismatch" };
+    return { allowed: review.response.allowed === true };
+  } catch {
+    return { error: "unparseable response" };
+  }
+};
+
 export interface LoadOptions {
   port: number;
   ca: Buffer;
+  /** a ready agent (e.g. with a client certificate); default: keep-alive, trusting `ca` */
+  agent?: Agent;
+  judge?: Judge;
   concurrency: number;
   durationMs: number;
   timeoutMs: number;
@@ -39,6 +57,7 @@ export function sendOne(
   r: LoadRequest,
   /** when the request was due (open loop): latency counts from then, so a late send is not hidden */
   dueMs?: number,
+  judge: Judge = admissionReviewJudge,
 ): Promise<Sample> {
   return new Promise<Sample>(resolve => {
     const t0 = dueMs ?? nowMs();
@@ -61,18 +80,7 @@ export function sendOne(
       res => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => {
-          if (res.statusCode !== 200) return done({ error: `HTTP ${res.statusCode}` });
-          try {
-            const review = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
-              response?: { uid?: string; allowed?: boolean };
-            };
-            if (review.response?.uid !== r.uid) return done({ error: "response uid mismatch" });
-            done({ allowed: review.response.allowed === true });
-          } catch {
-            done({ error: "unparseable response" });
-          }
-        });
+        res.on("end", () => done(judge(res.statusCode ?? 0, Buffer.concat(chunks), r)));
         res.on("error", e => done({ error: e.message }));
       },
     );
@@ -92,17 +100,18 @@ export const httpsAgent = (concurrency: number, ca: Buffer): Agent =>
  * an AdmissionReview response carrying the request's uid.
  */
 export async function runLoad(opts: LoadOptions): Promise<LoadRunResult> {
-  const agent = httpsAgent(opts.concurrency, opts.ca);
+  const agent = opts.agent ?? httpsAgent(opts.concurrency, opts.ca);
   const samples: Sample[] = [];
   let n = 0;
   const start = nowMs();
   const deadline = start + opts.durationMs;
   const client = async () => {
-    while (nowMs() < deadline) samples.push(await sendOne(agent, opts.port, opts.timeoutMs, opts.next(n++)));
+    while (nowMs() < deadline)
+      samples.push(await sendOne(agent, opts.port, opts.timeoutMs, opts.next(n++), undefined, opts.judge));
   };
   await Promise.all(Array.from({ length: opts.concurrency }, client));
   const elapsedMs = nowMs() - start;
-  agent.destroy();
+  if (!opts.agent) agent.destroy();
   return { samples, elapsedMs };
 }
 
@@ -118,7 +127,7 @@ export interface OpenLoadOptions extends Omit<LoadOptions, "concurrency"> {
  * shows the time a request takes without a queue in front of it.
  */
 export async function runOpenLoad(opts: OpenLoadOptions): Promise<LoadRunResult> {
-  const agent = httpsAgent(opts.maxInFlight, opts.ca);
+  const agent = opts.agent ?? httpsAgent(opts.maxInFlight, opts.ca);
   const samples: Sample[] = [];
   const pending = new Set<Promise<void>>();
   const start = nowMs();
@@ -130,7 +139,7 @@ export async function runOpenLoad(opts: OpenLoadOptions): Promise<LoadRunResult>
     const now = nowMs();
     if (due > now) await new Promise(r => setTimeout(r, Math.max(0, Math.floor(due - now))));
     while (pending.size >= opts.maxInFlight) await Promise.race(pending);
-    const p: Promise<void> = sendOne(agent, opts.port, opts.timeoutMs, opts.next(n), due).then(s => {
+    const p: Promise<void> = sendOne(agent, opts.port, opts.timeoutMs, opts.next(n), due, opts.judge).then(s => {
       samples.push(s);
       pending.delete(p);
     });
@@ -139,6 +148,6 @@ export async function runOpenLoad(opts: OpenLoadOptions): Promise<LoadRunResult>
   }
   await Promise.all(pending);
   const elapsedMs = nowMs() - start;
-  agent.destroy();
+  if (!opts.agent) agent.destroy();
   return { samples, elapsedMs };
 }
