@@ -167,7 +167,8 @@ export class ControlPlane {
             `--service-account-private-key-file=${pki.serviceAccountKey}`,
             `--root-ca-file=${pki.caCert}`,
             "--use-service-account-credentials=false",
-            "--controllers=*,-nodeipam,-nodelifecycle,-cloud-node-lifecycle,-service-lb-controller,-route",
+            // nodelifecycle stays on: it lifts the not-ready taint TaintNodesByCondition puts on new nodes.
+            "--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-route",
             `--cert-dir=${join(stateDir, "kcm")}`,
           ],
           stateDir,
