@@ -13,6 +13,11 @@ const lazy = (summary: string, load: () => Promise<{ run(argv: string[]): Promis
 });
 
 export const COMMANDS: Record<string, Command> = {
+  up: lazy(
+    "Bring the platform up: k3d where Docker and k3d exist, otherwise the embedded control plane",
+    () => import("./commands/up"),
+  ),
+  down: lazy("Stop what `bonsai up` started", () => import("./commands/down")),
   audit: lazy(
     "Evaluate the guardrails offline over YAML files, directories and kustomization roots",
     () => import("./commands/audit"),

@@ -84,6 +84,34 @@ export const MODES: Record<string, Mode> = {
   exemptions: "enforce",
 };
 
+const VALID_MODES: readonly Mode[] = ["enforce", "warn", "audit"];
+
+/**
+ * Per-policy overrides from the environment variable BONSAI_MODES (JSON, e.g. {"service-type":"warn"}),
+ * set through `pepr.env` in package.json — still reviewed in git — or by a test. A malformed value stops
+ * the module at start with a message naming the bad entry, instead of silently enforcing something else.
+ */
+export function modeOverrides(raw = process.env.BONSAI_MODES): Record<string, Mode> {
+  if (!raw) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error(`BONSAI_MODES is not JSON: ${raw}; expected e.g. {"service-type":"warn"}`);
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+    throw new Error(`BONSAI_MODES must be a JSON object of policy -> mode, got ${raw}`);
+  for (const [policy, mode] of Object.entries(parsed)) {
+    if (!(policy in MODES))
+      throw new Error(`BONSAI_MODES names unknown policy "${policy}"; known: ${Object.keys(MODES).join(", ")}`);
+    if (!VALID_MODES.includes(mode as Mode))
+      throw new Error(`BONSAI_MODES sets ${policy} to ${JSON.stringify(mode)}; allowed: ${VALID_MODES.join(", ")}`);
+  }
+  return parsed as Record<string, Mode>;
+}
+
+const OVERRIDES = modeOverrides();
+
 export function modeOf(policy: string): Mode {
-  return MODES[policy] ?? "enforce";
+  return OVERRIDES[policy] ?? MODES[policy] ?? "enforce";
 }

@@ -19,13 +19,13 @@ export interface E2eCluster {
   diagnostics(): string;
 }
 
-export async function startCluster(opts: { module: boolean }): Promise<E2eCluster> {
+export async function startCluster(opts: { module: boolean; env?: NodeJS.ProcessEnv }): Promise<E2eCluster> {
   const stateDir = mkdtempSync(join(tmpdir(), "bonsai-e2e-"));
   const progress = (m: string) => process.stderr.write(`[e2e] ${m}\n`);
   const cp = await ControlPlane.start({ stateDir, progress });
   let dev: PeprDev | undefined;
   try {
-    if (opts.module) dev = await PeprDev.start(cp, { progress });
+    if (opts.module) dev = await PeprDev.start(cp, { progress, env: opts.env });
   } catch (err) {
     await cp.stop();
     throw err;

@@ -4,7 +4,7 @@ import { KNOWN_RULES } from "../../capabilities/policies/registry";
 import { contextFromObjects } from "../../capabilities/policies/context";
 import { applyModes, evaluateObject } from "../../capabilities/policies/engine";
 import { decideAdmission } from "../../capabilities/policies/admission";
-import { MODES } from "../../capabilities/config/platform";
+import { MODES, modeOverrides } from "../../capabilities/config/platform";
 import type { KubeObject } from "../../capabilities/policies/k8s-object";
 import type { PolicyResult } from "../../capabilities/policies/result";
 import { compliantPod, withSpec } from "../support/pods";
@@ -184,4 +184,20 @@ describe("modes", () => {
     expect(audited).toMatchObject({ allowed: true, warnings: [] });
     expect(audited.results[0]).toMatchObject({ result: "fail", properties: { mode: "audit" } });
   });
+});
+
+describe("mode overrides (BONSAI_MODES)", () => {
+  it("parses a JSON object of known policies and modes", () => {
+    expect(modeOverrides('{"service-type":"warn","image-reference":"audit"}')).toEqual({
+      "service-type": "warn",
+      "image-reference": "audit",
+    });
+    expect(modeOverrides(undefined)).toEqual({});
+  });
+  it.each([
+    ["{nope", "BONSAI_MODES is not JSON"],
+    ["[1]", "must be a JSON object"],
+    ['{"no-such-policy":"warn"}', 'unknown policy "no-such-policy"'],
+    ['{"service-type":"block"}', 'sets service-type to "block"; allowed: enforce, warn, audit'],
+  ])("refuses %s", (raw, message) => expect(() => modeOverrides(raw)).toThrow(message));
 });

@@ -54,7 +54,7 @@ export class PeprDev {
 
   static async start(
     cp: ControlPlane,
-    opts: { timeoutMs?: number; progress?: (m: string) => void } = {},
+    opts: { timeoutMs?: number; progress?: (m: string) => void; env?: NodeJS.ProcessEnv } = {},
   ): Promise<PeprDev> {
     if (await portInUse(PEPR_DEV_PORT)) {
       throw new Error(
@@ -72,6 +72,7 @@ export class PeprDev {
         cwd: REPO,
         env: {
           ...process.env,
+          ...opts.env,
           KUBECONFIG: cp.kubeconfig,
           LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
           PEPR_PRETTY_LOGS: "false",
@@ -103,6 +104,27 @@ export class PeprDev {
     return dev;
   }
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Stops a `pepr dev` a previous process started (its process group), e.g. for `bonsai down`. */
+  static async stopPid(pid: number): Promise<boolean> {
+    if (!isAlive(pid)) return false;
+    try {
+      process.kill(-pid, "SIGTERM");
+    } catch {
+      return false;
+    }
+    for (let i = 0; i < 50 && isAlive(pid); i++) await sleep(100);
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      /* gone */
+    }
+    return true;
+  }
+
   get alive(): boolean {
     return !this.exited;
   }
@@ -114,16 +136,6 @@ export class PeprDev {
   async stop(): Promise<void> {
     const pid = this.child.pid;
     if (!pid || this.exited) return;
-    try {
-      process.kill(-pid, "SIGTERM");
-    } catch {
-      return;
-    }
-    for (let i = 0; i < 50 && isAlive(pid); i++) await sleep(100);
-    try {
-      process.kill(-pid, "SIGKILL");
-    } catch {
-      /* gone */
-    }
+    await PeprDev.stopPid(pid);
   }
 }

@@ -1,0 +1,73 @@
+import { parseArgs } from "node:util";
+import { upEmbedded } from "../up/embedded";
+import { k3dAvailable, upK3d } from "../up/k3d";
+import { stateDir, writeUpRecord } from "../up/state";
+
+const HELP = `Usage: bonsai up [--embedded]
+
+Brings the platform up. With Docker and k3d: the k3d cluster of clusters/local/k3d.yaml, Flux (or the
+layers applied with kubectl), and the guardrails (npx pepr deploy). Without them: the embedded control
+plane (etcd, kube-apiserver, controller-manager, scheduler, kwok) built from Go modules, the module run
+as "pepr dev", and every layer of clusters/local in order. The first embedded run builds Kubernetes from
+source: expect 7-20 minutes on 2 cores; later runs start in seconds. Stop with "bonsai down".
+
+Options:
+  --embedded   use the embedded control plane even where k3d is available
+  -h, --help   this text
+`;
+
+const URLS = [
+  "http://app.local:8080          frontend",
+  "http://api.local:8080/api      backend",
+  "https://grafana.bonsai.local:8443   Grafana",
+  "https://kafka-ui.bonsai.local:8443  Kafka UI",
+  "https://pgadmin.bonsai.local:8443   pgAdmin",
+];
+
+export async function run(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { embedded: { type: "boolean", default: false }, help: { type: "boolean", short: "h" } },
+    }));
+  } catch (err) {
+    process.stderr.write(`bonsai up: ${(err as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const dir = stateDir();
+  if (!values.embedded && k3dAvailable()) {
+    writeUpRecord(dir, { mode: "k3d", cluster: "bonsai", startedAt: new Date().toISOString() });
+    upK3d();
+    process.stdout.write(`\nThe platform is up on k3d.\n${URLS.map(u => `  ${u}`).join("\n")}\n`);
+    return 0;
+  }
+  process.stderr.write("bonsai up: Docker/k3d not available; using the embedded control plane\n");
+  const report = await upEmbedded(dir);
+  const denied = report.applied.flatMap(l => l.denied);
+  const lines = [
+    "",
+    "The platform is up on the embedded control plane (pods are kwok fakes: scheduled and Running, no containers).",
+    `  kubeconfig: ${report.kubeconfig}`,
+    `  export KUBECONFIG=${report.kubeconfig}`,
+    ...report.applied.map(
+      l => `  layer ${l.layer.padEnd(12)} ${String(l.objects).padStart(4)} objects, ${l.denied.length} refused`,
+    ),
+    `  pods Running: ${report.pods.running}/${report.pods.total}`,
+    ...report.notes.map(n => `  note: ${n}`),
+    "  URLs (on k3d; the embedded plane has no ingress data path):",
+    ...URLS.map(u => `    ${u}`),
+    denied.length
+      ? `\n${denied.length} objects were refused:\n${denied.map(d => `  - ${d}`).join("\n")}`
+      : "  no object was refused by the guardrails",
+    "",
+    'Stop everything with "bonsai down".',
+    "",
+  ];
+  process.stdout.write(lines.join("\n"));
+  return denied.length ? 1 : 0;
+}
