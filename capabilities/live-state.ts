@@ -52,8 +52,16 @@ const asObjects = (list: { items: KubernetesObject[] }) => list.items as unknown
 const limitRanges = new RefreshingList("LimitRanges", async () => asObjects(await K8s(a.LimitRange).Get()));
 const exemptions = new RefreshingList("Exemptions", async () => asObjects(await K8s(Exemption).Get()));
 
-/** The admission context: restricted, judged after mutation, with the cluster's LimitRanges and Exemptions. */
+let cached: { lr: KubeObject[]; ex: KubeObject[]; ctx: PolicyContext } | undefined;
+
+/**
+ * The admission context: restricted, judged after mutation, with the cluster's LimitRanges and Exemptions.
+ * Rebuilt only when a list was refreshed (the lists are replaced, never mutated), not on every request.
+ */
 export async function admissionContext(): Promise<PolicyContext> {
   const [lr, ex] = await Promise.all([limitRanges.items(), exemptions.items()]);
-  return buildContext({ level: "restricted", mutate: true, limitRanges: lr, exemptions: ex });
+  if (cached?.lr !== lr || cached.ex !== ex) {
+    cached = { lr, ex, ctx: buildContext({ level: "restricted", mutate: true, limitRanges: lr, exemptions: ex }) };
+  }
+  return cached.ctx;
 }

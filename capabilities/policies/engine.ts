@@ -1,5 +1,6 @@
 import { modeOf } from "../config/platform";
 import { applyExemptions } from "./exemptions/exemption";
+import { withSecureDefaults } from "./pod-security/mutate";
 import { KubeObject, record } from "./k8s-object";
 import type { PolicyContext } from "./policy";
 import { policiesFor } from "./registry";
@@ -28,7 +29,10 @@ export function evaluateObject(obj: KubeObject, ctx: PolicyContext): PolicyResul
       },
     ];
   }
-  const results = policiesFor(obj.kind as string).flatMap(p => p.evaluate(obj, ctx));
+  // The mutated subject is computed once for all policies, which then judge it as it stands.
+  const subject = ctx.mutate ? withSecureDefaults(obj) : obj;
+  const judged = ctx.mutate ? { ...ctx, mutate: false } : ctx;
+  const results = policiesFor(obj.kind as string).flatMap(p => p.evaluate(subject, judged));
   if (!results.length) {
     return [
       {

@@ -1,4 +1,8 @@
-import { applySecureDefaults, SECURE_DEFAULTS } from "../../capabilities/policies/pod-security/mutate";
+import {
+  applySecureDefaults,
+  SECURE_DEFAULTS,
+  withSecureDefaults,
+} from "../../capabilities/policies/pod-security/mutate";
 import { evaluatePodSecurity } from "../../capabilities/policies/pod-security/policy";
 import type { KubeObject } from "../../capabilities/policies/k8s-object";
 import { asWorkload } from "../support/pods";
@@ -110,5 +114,29 @@ describe("applySecureDefaults", () => {
     const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: {} };
     expect(applySecureDefaults(cm)).toEqual([]);
     expect(cm).toEqual({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: {} });
+  });
+});
+
+describe("withSecureDefaults", () => {
+  it("returns the mutated object without touching the original, sharing what the mutation never writes", () => {
+    const pod = bare();
+    (pod.spec as Record<string, any>).containers[0].env = [{ name: "A", value: "1" }];
+    const before = structuredClone(pod);
+    const after = withSecureDefaults(pod);
+    expect(pod).toEqual(before);
+    const copy = structuredClone(pod);
+    applySecureDefaults(copy);
+    expect(after).toEqual(copy);
+    expect((after.spec as Record<string, any>).containers[0].env).toBe(
+      (pod.spec as Record<string, any>).containers[0].env,
+    );
+  });
+
+  it("copies the template path of workloads, leaving the original workload unchanged", () => {
+    const deployment = asWorkload("Deployment", bare());
+    const before = structuredClone(deployment);
+    const after = withSecureDefaults(deployment);
+    expect(deployment).toEqual(before);
+    expect((after.spec as Record<string, any>).template.spec.securityContext.runAsUser).toBe(1000);
   });
 });

@@ -2,7 +2,7 @@ import { KubeObject, show } from "../k8s-object";
 import { PolicyResult, resourceRef, Severity } from "../result";
 import type { Finding, Level, PodCheck } from "./check";
 import { HARDENING_CHECKS } from "./checks-hardening";
-import { applySecureDefaults } from "./mutate";
+import { withSecureDefaults } from "./mutate";
 import { podTemplateOf } from "./pod-template";
 import { categoryFor, checksFor } from "./profile";
 import type { Policy } from "../policy";
@@ -81,19 +81,13 @@ function judge(
  * workload that carries a pod template. Returns nothing for other kinds.
  */
 export function evaluatePodSecurity(obj: KubeObject, options: PodSecurityOptions): PolicyResult[] {
-  const subject = options.mutate ? mutated(obj) : obj;
+  const subject = options.mutate ? withSecureDefaults(obj) : obj;
   return [
     ...judge(subject, checksFor(options.level), PSS_POLICY, categoryFor(options.level), options.level),
     ...(options.level === "restricted"
       ? judge(subject, HARDENING_CHECKS, HARDENING_POLICY, HARDENING_CATEGORY, "all")
       : []),
   ];
-}
-
-function mutated(obj: KubeObject): KubeObject {
-  const copy = structuredClone(obj);
-  applySecureDefaults(copy);
-  return copy;
 }
 
 const CARRIERS = [
@@ -121,7 +115,7 @@ export const podSecurityStandards: Policy = {
     "pod-template",
   ],
   evaluate: (obj, ctx) => {
-    const subject = ctx.mutate ? mutated(obj) : obj;
+    const subject = ctx.mutate ? withSecureDefaults(obj) : obj;
     return judge(subject, checksFor(ctx.level), PSS_POLICY, categoryFor(ctx.level), ctx.level);
   },
 };
@@ -135,7 +129,7 @@ export const podHardening: Policy = {
   rules: [...HARDENING_CHECKS.map(c => c.id), "all", "pod-template"],
   evaluate: (obj, ctx) => {
     if (ctx.level !== "restricted") return [];
-    const subject = ctx.mutate ? mutated(obj) : obj;
+    const subject = ctx.mutate ? withSecureDefaults(obj) : obj;
     return judge(subject, HARDENING_CHECKS, HARDENING_POLICY, HARDENING_CATEGORY, "all");
   },
 };
