@@ -371,36 +371,39 @@ async function main(): Promise<void> {
       log(`CPU µs per request: ${JSON.stringify(profile)}`);
     }
     // A profiled run is slower and shorter: kept apart from the reference results.
-    const path = await writeResult(args.profile || args.monitor ? "admission-profile" : "admission", {
-      benchmark: "admission",
-      date: new Date().toISOString(),
-      command: `npx tsx bench/admission/run.ts ${process.argv.slice(2).join(" ")}`.trim(),
-      machine,
-      load: { before: loadBefore, after: loadNow() },
-      settings: {
-        durationSec: durationMs / 1000,
-        rounds,
-        warmupSec: warmupMs / 1000,
-        levels,
-        logLevel: args["log-level"],
+    const path = await writeResult(
+      args.profile ? "admission-profile" : args.monitor ? "admission-monitor" : "admission",
+      {
+        benchmark: "admission",
+        date: new Date().toISOString(),
+        command: `npx tsx bench/admission/run.ts ${process.argv.slice(2).join(" ")}`.trim(),
+        machine,
+        load: { before: loadBefore, after: loadNow() },
+        settings: {
+          durationSec: durationMs / 1000,
+          rounds,
+          warmupSec: warmupMs / 1000,
+          levels,
+          logLevel: args["log-level"],
+        },
+        transport: "HTTPS (TLS 1.3, RSA-2048 self-signed), keep-alive, one connection per client, closed loop",
+        mix: mix.map(t => t.label),
+        verdicts,
+        inProcessPolicyCostUs: inProcess,
+        ...(profile && { cpuUsPerRequest: { served, ...profile } }),
+        ...(monitor && { eventLoopAndGc: monitor }),
+        apiServerCallsDuringMeasurement: apiCalls,
+        results,
+        comparison,
+        openLoop: openLoop && {
+          ...openLoop,
+          p50DeltaMs: round(openLoop.guardrails.latencyMs.p50 - openLoop.noop.latencyMs.p50),
+          p99DeltaMs: round(openLoop.guardrails.latencyMs.p99 - openLoop.noop.latencyMs.p99),
+        },
+        targets,
+        apiServer,
       },
-      transport: "HTTPS (TLS 1.3, RSA-2048 self-signed), keep-alive, one connection per client, closed loop",
-      mix: mix.map(t => t.label),
-      verdicts,
-      inProcessPolicyCostUs: inProcess,
-      ...(profile && { cpuUsPerRequest: { served, ...profile } }),
-      ...(monitor && { eventLoopAndGc: monitor }),
-      apiServerCallsDuringMeasurement: apiCalls,
-      results,
-      comparison,
-      openLoop: openLoop && {
-        ...openLoop,
-        p50DeltaMs: round(openLoop.guardrails.latencyMs.p50 - openLoop.noop.latencyMs.p50),
-        p99DeltaMs: round(openLoop.guardrails.latencyMs.p99 - openLoop.noop.latencyMs.p99),
-      },
-      targets,
-      apiServer,
-    });
+    );
     log(`wrote ${path}`);
     printTable(results, comparison);
   } finally {
