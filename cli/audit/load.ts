@@ -3,6 +3,7 @@ import { basename, isAbsolute, join, relative } from "node:path";
 import { loadAll, YAMLException } from "js-yaml";
 import { isRecord, KubeObject } from "../../capabilities/policies/k8s-object";
 import { kustomizeBuild } from "../../tools/kustomize";
+import { loadHelm, renderLocalRelease } from "./charts";
 
 /** An object read from the inputs, and where it came from (for messages and report properties). */
 export interface SourcedObject {
@@ -91,6 +92,13 @@ export function loadInputs(paths: string[], cwd = process.cwd()): LoadedInputs {
     out.objects.push(...parsed.objects);
     out.foreign.push(...parsed.foreign);
     out.files++;
+    // HelmReleases of our own charts: judge what they install, not only the HelmRelease itself.
+    for (const { object } of parsed.objects) {
+      const rendered = renderLocalRelease(object, (t, s) => parseYaml(t, s).objects.map(o => o.object));
+      if (!rendered) continue;
+      if ("note" in rendered) out.foreign.push({ source: rendered.note, reason: "chart not rendered" });
+      else out.objects.push(...rendered.objects.map(o => ({ object: o, source: rendered.source })));
+    }
   };
   const visit = (path: string, explicit: boolean) => {
     const display = relative(cwd, path) || ".";
@@ -111,7 +119,12 @@ export function loadInputs(paths: string[], cwd = process.cwd()): LoadedInputs {
         return;
       }
       if (exists(join(path, "Chart.yaml"))) {
-        out.foreign.push({ source: display, reason: "Helm chart directory: audit its HelmRelease or rendered output" });
+        // A chart on its own is judged with its default values, as `helm template` renders it.
+        const helm = loadHelm();
+        if (!helm)
+          out.foreign.push({ source: display, reason: "Helm chart directory: not rendered, tools/helm.ts is missing" });
+        else
+          add(helm(path, { release: basename(path), namespace: "default", values: {} }), `${display} (helm template)`);
         return;
       }
       for (const entry of readdirSync(path).sort()) {
