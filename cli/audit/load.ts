@@ -123,8 +123,15 @@ export function loadInputs(paths: string[], cwd = process.cwd()): LoadedInputs {
         const helm = loadHelm();
         if (!helm)
           out.foreign.push({ source: display, reason: "Helm chart directory: not rendered, tools/helm.ts is missing" });
-        else
-          add(helm(path, { release: basename(path), namespace: "default", values: {} }), `${display} (helm template)`);
+        else {
+          let rendered: string;
+          try {
+            rendered = helm(path, { release: basename(path), namespace: "default", values: {} });
+          } catch (err) {
+            throw new InputError(`${display}: helm template failed: ${(err as Error).message}`);
+          }
+          add(rendered, `${display} (helm template)`);
+        }
         return;
       }
       for (const entry of readdirSync(path).sort()) {
