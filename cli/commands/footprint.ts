@@ -139,7 +139,8 @@ export async function collectFootprint(
       ? readdirSync(join(cwd, "dist")).find(f => /^pepr-module-.*\.yaml$/.test(f))
       : undefined;
     const hasPepr = [...objects.values()].some(o => o.metadata?.namespace === "pepr-system");
-    if (![...objects.values()].some(o => o.metadata?.namespace === "flux-system"))
+    const runsPods = (o: KubeObject) => ["Deployment", "StatefulSet", "DaemonSet"].includes(String(o.kind));
+    if (![...objects.values()].some(o => o.metadata?.namespace === "flux-system" && runsPods(o)))
       notCounted.push("flux-system: the Flux controllers are not in the tree (flux bootstrap installs them)");
     if (pepr && !hasPepr) render(join("dist", pepr));
     else if (!hasPepr)
