@@ -81,6 +81,22 @@ export function parseYaml(text: string, source: string): { objects: SourcedObjec
 }
 
 /**
+ * The same object reached twice (a kustomization that includes another root also walked on its own) is
+ * judged once; two different definitions of one object are both kept, so the conflict stays visible.
+ */
+function withoutRepeats(objects: SourcedObject[]): SourcedObject[] {
+  const seen = new Map<string, string>();
+  return objects.filter(({ object }) => {
+    const m = object.metadata;
+    const key = `${object.apiVersion}|${object.kind}|${m?.namespace ?? ""}|${m?.name ?? ""}`;
+    const body = JSON.stringify(object);
+    if (seen.get(key) === body) return false;
+    seen.set(key, body);
+    return true;
+  });
+}
+
+/**
  * Reads files and directories. A directory holding a kustomization is rendered with kustomize as one
  * unit (as `kubectl apply -k` would apply it); other directories are walked for *.yaml/*.yml, skipping
  * hidden folders and node_modules.
@@ -155,5 +171,5 @@ export function loadInputs(paths: string[], cwd = process.cwd()): LoadedInputs {
     if (p === "-") add(readFileSync(0, "utf8"), "<stdin>");
     else visit(isAbsolute(p) ? p : join(cwd, p), true);
   }
-  return out;
+  return { ...out, objects: withoutRepeats(out.objects) };
 }
