@@ -18,15 +18,20 @@ const { When } = Guardrails;
 
 async function validate<T extends KubernetesObject>(req: PeprValidateRequest<T>) {
   const operation = req.Request.operation;
-  const decision = decideAdmission(
-    {
-      object: operation === "DELETE" ? undefined : (req.Raw as unknown as KubeObject),
-      oldObject: req.OldResource as unknown as KubeObject | undefined,
-      operation,
-      username: req.Request.userInfo?.username,
-    },
-    await admissionContext(),
-  );
+  const input = {
+    object: operation === "DELETE" ? undefined : (req.Raw as unknown as KubeObject),
+    oldObject: req.OldResource as unknown as KubeObject | undefined,
+    operation,
+    username: req.Request.userInfo?.username,
+  };
+  const ctx = await admissionContext();
+  let decision = decideAdmission(input, ctx);
+  if (!decision.allowed) {
+    // Before denying, make sure an Exemption or LimitRange created a moment ago is known (Flux applies
+    // the exemptions layer right before the objects they exempt): judge again on lists at most 1 s old.
+    const fresh = await admissionContext({ maxAgeMs: 1_000 });
+    if (fresh !== ctx) decision = decideAdmission(input, fresh);
+  }
   const warnings = decision.warnings.length ? decision.warnings : undefined;
   return decision.allowed ? req.Approve(warnings) : req.Deny(decision.message, 403, warnings);
 }

@@ -23,10 +23,12 @@ export class RefreshingList {
     private readonly firstLoadTimeoutMs = 2_000,
   ) {}
 
-  async items(): Promise<KubeObject[]> {
-    const stale = Date.now() - this.#loadedAt > this.ttlMs;
+  /** `maxAgeMs`: wait (at most firstLoadTimeoutMs) for a list no older than this, instead of serving a stale one. */
+  async items(maxAgeMs?: number): Promise<KubeObject[]> {
+    const age = Date.now() - this.#loadedAt;
+    const stale = age > this.ttlMs || (maxAgeMs !== undefined && age > maxAgeMs);
     if (stale && !this.#inflight) this.#inflight = this.refresh();
-    if (!this.#loadedAt && this.#inflight) {
+    if ((!this.#loadedAt || (maxAgeMs !== undefined && age > maxAgeMs)) && this.#inflight) {
       await Promise.race([
         this.#inflight,
         new Promise(resolve => setTimeout(resolve, this.firstLoadTimeoutMs).unref()),
@@ -58,8 +60,8 @@ let cached: { lr: KubeObject[]; ex: KubeObject[]; ctx: PolicyContext } | undefin
  * The admission context: restricted, judged after mutation, with the cluster's LimitRanges and Exemptions.
  * Rebuilt only when a list was refreshed (the lists are replaced, never mutated), not on every request.
  */
-export async function admissionContext(): Promise<PolicyContext> {
-  const [lr, ex] = await Promise.all([limitRanges.items(), exemptions.items()]);
+export async function admissionContext(opts: { maxAgeMs?: number } = {}): Promise<PolicyContext> {
+  const [lr, ex] = await Promise.all([limitRanges.items(opts.maxAgeMs), exemptions.items(opts.maxAgeMs)]);
   if (cached?.lr !== lr || cached.ex !== ex) {
     cached = { lr, ex, ctx: buildContext({ level: "restricted", mutate: true, limitRanges: lr, exemptions: ex }) };
   }

@@ -1,0 +1,44 @@
+import { RefreshingList } from "../../capabilities/live-state";
+import type { KubeObject } from "../../capabilities/policies/k8s-object";
+
+const obj = (name: string): KubeObject => ({ apiVersion: "v1", kind: "LimitRange", metadata: { name } });
+
+describe("RefreshingList (the admission path's copy of cluster lists)", () => {
+  it("loads once, then serves from memory within its TTL", async () => {
+    let calls = 0;
+    const list = new RefreshingList("x", async () => [obj(`v${++calls}`)], 60_000);
+    expect(await list.items()).toEqual([obj("v1")]);
+    expect(await list.items()).toEqual([obj("v1")]);
+    expect(calls).toBe(1);
+  });
+
+  it("reloads before answering when asked for a list younger than its age", async () => {
+    let calls = 0;
+    const list = new RefreshingList("x", async () => [obj(`v${++calls}`)], 60_000);
+    await list.items();
+    await new Promise(r => setTimeout(r, 20));
+    expect(await list.items(5)).toEqual([obj("v2")]);
+  });
+
+  it("keeps the last known list when a reload fails", async () => {
+    let fail = false;
+    const list = new RefreshingList(
+      "x",
+      async () => {
+        if (fail) throw new Error("API server down");
+        return [obj("ok")];
+      },
+      0,
+    );
+    expect(await list.items()).toEqual([obj("ok")]);
+    fail = true;
+    expect(await list.items(0)).toEqual([obj("ok")]);
+  });
+
+  it("never waits longer than its first-load timeout for an API server that does not answer", async () => {
+    const list = new RefreshingList("x", () => new Promise<KubeObject[]>(() => {}), 5_000, 50);
+    const started = Date.now();
+    expect(await list.items()).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
