@@ -1,8 +1,11 @@
 /**
- * Admission benchmark: the guardrails module and a no-op Pepr module, side by side in one run, over HTTPS,
- * at fixed concurrency levels. Usage: npx tsx bench/admission/run.ts [--duration 5] [--rounds 3]
- * [--levels 1,16,64] [--warmup 2] [--profile] [--no-build]
- * Writes bench/results/admission.json; prints a summary table.
+ * Admission benchmark: the guardrails module and a no-op Pepr module, side by side in one run, over HTTPS, at
+ * fixed concurrency levels (closed loop) and at a fixed rate (open loop); then `dryRun=All` creates through the
+ * embedded kube-apiserver with no webhooks, the no-op's and the guardrails' (when tools/controlplane and its
+ * binaries are there). Usage: npx tsx bench/admission/run.ts [--duration 5] [--rounds 4] [--levels 1,16,64]
+ * [--warmup 2] [--rate 400] [--no-apiserver] [--profile] [--monitor] [--no-build] [--log-level info]
+ * Writes bench/results/admission.json (admission-profile.json with --profile, admission-monitor.json with
+ * --monitor); prints a summary table. See BENCHMARKS.md.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
@@ -24,7 +27,7 @@ import { requestMix, ReviewTemplate, uidFor } from "./requests";
 const { values: args } = parseArgs({
   options: {
     duration: { type: "string", default: "5" },
-    rounds: { type: "string", default: "3" },
+    rounds: { type: "string", default: "4" },
     levels: { type: "string", default: "1,16,64" },
     rate: { type: "string", default: "400" },
     warmup: { type: "string", default: "2" },
