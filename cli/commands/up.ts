@@ -58,6 +58,9 @@ export async function run(argv: string[]): Promise<number> {
       l => `  layer ${l.layer.padEnd(12)} ${String(l.objects).padStart(4)} objects, ${l.denied.length} refused`,
     ),
     `  pods Running: ${report.pods.running}/${report.pods.total}`,
+    `  guardrails on what is running: ${Object.entries(report.violations)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(", ")}`,
     ...report.notes.map(n => `  note: ${n}`),
     "  URLs (on k3d; the embedded plane has no ingress data path):",
     ...URLS.map(u => `    ${u}`),

@@ -3,13 +3,18 @@ import { ControlPlane } from "../../tools/controlplane/controlplane";
 import { PeprDev } from "../../tools/controlplane/pepr-dev";
 import { sleep } from "../../tools/controlplane/processes";
 import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import { contextFromObjects } from "../../capabilities/policies/context";
+import { evaluateObject } from "../../capabilities/policies/engine";
 import { clusterLayers } from "./layers";
 import { renderLayer } from "./render-layer";
 import { REPO_ROOT, writeUpRecord } from "./state";
 import { fluxCrdFiles } from "./flux-crds";
+import { provisionPendingClaims } from "./volumes";
 
 export interface UpReport {
   kubeconfig: string;
+  /** The guardrails' verdicts on everything now in the cluster, by result. */
+  violations: Record<string, number>;
   applied: { layer: string; objects: number; denied: string[] }[];
   pods: { running: number; total: number };
   notes: string[];
@@ -41,6 +46,19 @@ function applyAll(cp: ControlPlane, objects: KubeObject[]): string[] {
   return denied;
 }
 
+const GOVERNED =
+  "pods,deployments,statefulsets,daemonsets,jobs,cronjobs,services,networkpolicies,resourcequotas,limitranges,exemptions";
+
+/** Every governed object in the cluster judged by the same engine as admission and the audit. */
+export function liveSummary(cp: ControlPlane): Record<string, number> {
+  const r = cp.kubectl(["get", GOVERNED, "-A", "-o", "json"]);
+  const objects = (JSON.parse(r.stdout || '{"items":[]}') as { items: KubeObject[] }).items;
+  const ctx = contextFromObjects(objects, { level: "restricted", mutate: false });
+  const counts: Record<string, number> = { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 };
+  for (const obj of objects) for (const res of evaluateObject(obj, ctx)) counts[res.result]++;
+  return counts;
+}
+
 /**
  * The platform on the embedded control plane: etcd + kube-apiserver + controllers + kwok, the module run
  * as `pepr dev`, then every layer of clusters/local in Flux's order. Everything keeps running after this
@@ -70,6 +88,10 @@ export async function upEmbedded(stateDir: string): Promise<UpReport> {
     const objects = [...rendered.objects, ...rendered.fromCharts];
     applied.push({ layer: layer.name, objects: objects.length, denied: applyAll(cp, objects) });
   }
+  // StatefulSets create their claims a moment after they are applied: give them time, then bind them all.
+  await sleep(3000);
+  const volumes = await provisionPendingClaims(cp);
+  if (volumes.length) notes.push(`${volumes.length} PersistentVolumes stood in for k3s's local-path provisioner`);
   say("waiting for pods to be Running on the kwok node");
   let pods = { running: 0, total: 0 };
   for (let i = 0; i < 60; i++) {
@@ -80,5 +102,5 @@ export async function upEmbedded(stateDir: string): Promise<UpReport> {
     if (pods.total > 0 && pods.running === pods.total) break;
     await sleep(1000);
   }
-  return { kubeconfig: cp.kubeconfig, applied, pods, notes };
+  return { kubeconfig: cp.kubeconfig, applied, pods, notes, violations: liveSummary(cp) };
 }

@@ -1,0 +1,73 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { SETUP_TIMEOUT_MS } from "./cluster";
+import { isAlive } from "../../tools/controlplane/processes";
+
+// `bonsai up` without Docker: the whole GitOps tree applied layer by layer on the embedded control plane,
+// with the guardrails in the loop; then `bonsai down` leaves nothing running.
+const BIN = join(__dirname, "..", "..", "bin", "bonsai.js");
+const state = mkdtempSync(join(tmpdir(), "bonsai-up-"));
+const bonsai = (args: string[]) =>
+  spawnSync(process.execPath, [BIN, ...args], {
+    encoding: "utf8",
+    env: { ...process.env, BONSAI_STATE_DIR: state },
+    timeout: SETUP_TIMEOUT_MS,
+  });
+const portOpen = (port: number) =>
+  new Promise<boolean>(resolve => {
+    const s = connect({ port, host: "127.0.0.1" });
+    s.once("connect", () => (s.destroy(), resolve(true)));
+    s.once("error", () => resolve(false));
+  });
+
+let up: ReturnType<typeof bonsai>;
+let pids: { name: string; pid: number }[] = [];
+
+beforeAll(() => {
+  up = bonsai(["up", "--embedded"]);
+  pids = JSON.parse(readFileSync(join(state, "pids.json"), "utf8"));
+}, SETUP_TIMEOUT_MS);
+
+afterAll(() => {
+  bonsai(["down"]);
+});
+
+describe("bonsai up --embedded", () => {
+  it("applies every layer of clusters/local with no object refused and exits 0", () => {
+    if (up.status !== 0) throw new Error(`bonsai up exited ${up.status}\n${up.stdout}\n${up.stderr.slice(-4000)}`);
+    expect(up.stdout).toContain("no object was refused by the guardrails");
+    for (const layer of ["crds", "namespaces", "infra", "monitoring"])
+      expect(up.stdout).toMatch(new RegExp(`layer ${layer}\\s+\\d+ objects, 0 refused`));
+  });
+
+  it("brings every pod to Running on the kwok node", () => {
+    const m = up.stdout.match(/pods Running: (\d+)\/(\d+)/);
+    expect(m).not.toBeNull();
+    expect(Number(m![2])).toBeGreaterThan(5);
+    expect(m![1]).toBe(m![2]);
+  });
+
+  it("judges what is running with the guardrails: nothing fails", () => {
+    expect(up.stdout).toMatch(/guardrails on what is running: \d+ pass, 0 fail, 0 warn, 0 error, \d+ skip/);
+  });
+
+  it("shows its progress on the long steps", () => {
+    expect(up.stderr).toContain("bonsai up: starting kube-apiserver");
+    expect(up.stderr).toContain("bonsai up: applying layer");
+  });
+});
+
+describe("bonsai down", () => {
+  it("stops every process up started, by PID, and frees the module's port", async () => {
+    expect(pids.length).toBeGreaterThanOrEqual(5);
+    const down = bonsai(["down"]);
+    expect(down.status).toBe(0);
+    expect(down.stdout).toContain("Stopped: pepr dev");
+    for (const p of pids) expect({ name: p.name, alive: isAlive(p.pid) }).toEqual({ name: p.name, alive: false });
+    expect(await portOpen(3000)).toBe(false);
+    expect(bonsai(["down"]).stdout).toContain("Nothing was running.");
+  });
+});
