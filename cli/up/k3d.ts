@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { clusterLayers } from "./layers";
 import { REPO_ROOT } from "./state";
@@ -27,6 +29,8 @@ function run(cmd: string, args: string[]): void {
  */
 export function upK3d(): void {
   const config = join(REPO_ROOT, "clusters", "local", "k3d.yaml");
+  // k3d.yaml mounts this host folder as local-path storage; k3d does not create it.
+  mkdirSync(join(homedir(), ".bonsai", "storage"), { recursive: true });
   if (!has("k3d", ["cluster", "get", "bonsai"])) run("k3d", ["cluster", "create", "--config", config]);
   else say("k3d cluster bonsai exists; reusing it");
   if (has("flux", ["--version"])) {
