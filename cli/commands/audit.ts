@@ -10,7 +10,8 @@ Evaluates Bonsai's guardrails offline over YAML files (multi-document and List o
 directories (recursively) and kustomization roots (rendered with kustomize). "-" reads standard input.
 
 Options:
-  --format <f>     ${FORMATS.join("|")} (default: table)
+  --format <f>     ${FORMATS.join("|")} (default: table); sarif is SARIF 2.1.0 for code scanning,
+                   junit is JUnit XML for CI test reports
   --mutate         judge objects as the cluster would admit them, after the module's mutations
   --profile <p>    Pod Security Standards profile: restricted (default) or baseline
   --show-pass      list passing results in the table too
