@@ -4,6 +4,7 @@ import { decideAdmission } from "./policies/admission";
 import type { KubeObject } from "./policies/k8s-object";
 import { admissionContext } from "./live-state";
 import { Exemption } from "./kinds/exemption";
+import { recordAdmission } from "./policy-reports";
 
 /**
  * Validation bindings for every Bonsai policy. Each request is judged by the same engine the audit
@@ -32,6 +33,7 @@ async function validate<T extends KubernetesObject>(req: PeprValidateRequest<T>)
     const fresh = await admissionContext({ maxAgeMs: 1_000 });
     if (fresh !== ctx) decision = decideAdmission(input, fresh);
   }
+  recordAdmission(decision, { operation, dryRun: req.Request.dryRun, object: input.object ?? input.oldObject });
   const warnings = decision.warnings.length ? decision.warnings : undefined;
   return decision.allowed ? req.Approve(warnings) : req.Deny(decision.message, 403, warnings);
 }

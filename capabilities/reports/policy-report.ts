@@ -55,6 +55,7 @@ const CLUSTER_SCOPED = new Set([
   "CSIDriver",
   "ClusterPolicyReport",
   "ClusterIssuer",
+  "Exemption",
 ]);
 
 export function isClusterScoped(ref: ResourceRef): boolean {

@@ -1,0 +1,109 @@
+import { Capability, a, K8s, Log } from "pepr";
+import type { KubernetesObject } from "@kubernetes/client-node";
+import { hostname } from "node:os";
+import type { AdmissionDecision } from "./policies/admission";
+import { evaluateObject } from "./policies/engine";
+import type { KubeObject } from "./policies/k8s-object";
+import { ReportStore } from "./reports/report-store";
+import { admissionResults, denialEvent } from "./reports/admission-results";
+import { admissionContext } from "./live-state";
+import { ClusterPolicyReportKind, PolicyReportKind } from "./kinds/policy-report";
+import { Exemption } from "./kinds/exemption";
+
+/**
+ * In-cluster PolicyReports. The background scan (watcher) writes `bonsai-scan` in every namespace; each
+ * admission controller writes its own `bonsai-admission-<pod>` with what it denied, warned or audited, so
+ * replicas never overwrite each other. Both are bounded (ReportStore). Dry-run requests are not recorded:
+ * Flux's drift detection sends every object through the webhooks as a dry run.
+ */
+export const PolicyReports = new Capability({
+  name: "policy-reports",
+  description: "PolicyReports from a background scan and from admission outcomes, bounded; denial events",
+});
+
+export const REPORT_CAP = Number(process.env.BONSAI_REPORT_CAP ?? 500);
+const scanStore = new ReportStore("bonsai-scan", REPORT_CAP);
+const admissionStore = new ReportStore(
+  `bonsai-admission-${hostname()
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "-")}`.slice(0, 63),
+  REPORT_CAP,
+);
+
+async function flush(store: ReportStore): Promise<void> {
+  for (const report of store.reports()) {
+    const kind = report.kind === "PolicyReport" ? PolicyReportKind : ClusterPolicyReportKind;
+    try {
+      await K8s(kind).Apply(report as unknown as KubernetesObject, { force: true });
+    } catch (err) {
+      Log.warn({ err: (err as Error).message, report: report.metadata }, "bonsai: could not write a PolicyReport");
+    }
+  }
+}
+
+let pending: NodeJS.Timeout | undefined;
+
+/** Called by the validation binding for every judged request; writes are batched every 2 seconds. */
+export function recordAdmission(
+  decision: AdmissionDecision,
+  request: { operation: string; dryRun?: boolean; object?: KubeObject },
+): void {
+  if (request.dryRun) return;
+  const results = admissionResults(decision, request.operation);
+  if (!results.length) return;
+  admissionStore.record(results);
+  if (!decision.allowed && request.object) {
+    const event = denialEvent(request.object, decision.message ?? "denied by Bonsai guardrails");
+    if (event)
+      K8s(a.CoreEvent)
+        .Create(event as unknown as a.CoreEvent)
+        .catch(err => Log.warn({ err: (err as Error).message }, "bonsai: could not record a denial event"));
+  }
+  pending ??= setTimeout(() => {
+    pending = undefined;
+    void flush(admissionStore);
+  }, 2_000);
+  pending.unref?.();
+}
+
+const GOVERNED = [
+  a.Pod,
+  a.Deployment,
+  a.StatefulSet,
+  a.DaemonSet,
+  a.Job,
+  a.CronJob,
+  a.Service,
+  a.NetworkPolicy,
+  a.ResourceQuota,
+  a.LimitRange,
+  Exemption,
+];
+
+/** Judges everything the guardrails govern that exists now, and rewrites the scan reports. */
+export async function scanCluster(): Promise<number> {
+  const ctx = await admissionContext();
+  const results = [];
+  for (const kind of GOVERNED) {
+    const list = await K8s(kind as typeof a.GenericKind).Get();
+    for (const obj of list.items as unknown as KubeObject[]) results.push(...evaluateObject(obj, ctx));
+  }
+  scanStore.replace(results);
+  await flush(scanStore);
+  return results.length;
+}
+
+PolicyReports.OnSchedule({
+  name: "bonsai-background-scan",
+  every: Number(process.env.BONSAI_SCAN_MINUTES ?? 5),
+  unit: "minutes",
+  startTime: new Date(Date.now() + 5_000),
+  run: async () => {
+    try {
+      const n = await scanCluster();
+      Log.info({ results: n }, "bonsai: background scan written to PolicyReports");
+    } catch (err) {
+      Log.error({ err: (err as Error).message }, "bonsai: background scan failed");
+    }
+  },
+});
