@@ -93,17 +93,21 @@ export async function scanCluster(): Promise<number> {
   return results.length;
 }
 
-PolicyReports.OnSchedule({
-  name: "bonsai-background-scan",
-  every: Number(process.env.BONSAI_SCAN_MINUTES ?? 5),
-  unit: "minutes",
-  startTime: new Date(Date.now() + 5_000),
-  run: async () => {
-    try {
-      const n = await scanCluster();
-      Log.info({ results: n }, "bonsai: background scan written to PolicyReports");
-    } catch (err) {
-      Log.error({ err: (err as Error).message }, "bonsai: background scan failed");
-    }
-  },
-});
+async function scanAndLog(): Promise<void> {
+  try {
+    const n = await scanCluster();
+    Log.info({ results: n }, "bonsai: background scan written to PolicyReports");
+  } catch (err) {
+    Log.error({ err: (err as Error).message }, "bonsai: background scan failed");
+  }
+}
+
+const SCAN_SECONDS = Math.max(10, Number(process.env.BONSAI_SCAN_SECONDS ?? 300));
+
+PolicyReports.OnSchedule({ name: "bonsai-background-scan", every: SCAN_SECONDS, unit: "seconds", run: scanAndLog });
+
+// Pepr's schedule first fires one interval after start; the reports should not wait that long. Only the
+// process that runs watches and schedules (the watcher, or `pepr dev`) scans, never admission replicas.
+if (process.env.PEPR_WATCH_MODE === "true" || process.env.PEPR_MODE === "dev") {
+  setTimeout(() => void scanAndLog(), 10_000).unref();
+}

@@ -18,6 +18,10 @@ export const COMMANDS: Record<string, Command> = {
     () => import("./commands/up"),
   ),
   down: lazy("Stop what `bonsai up` started", () => import("./commands/down")),
+  report: lazy(
+    "Print the cluster's PolicyReports (scan and admission outcomes) as table, json, sarif or junit",
+    () => import("./commands/report"),
+  ),
   audit: lazy(
     "Evaluate the guardrails offline over YAML files, directories and kustomization roots",
     () => import("./commands/audit"),

@@ -21,7 +21,8 @@ function artifactUri(source: string | undefined): string | undefined {
 
 const resourceName = (r: ReportResult) => {
   const ref = r.resources[0];
-  if (!ref?.kind) return ref?.name ?? "";
+  if (!ref) return "";
+  if (!ref.kind) return ref.name ?? "";
   return `${ref.kind} ${ref.namespace ? ref.namespace + "/" : ""}${ref.name}`;
 };
 

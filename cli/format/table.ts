@@ -1,7 +1,8 @@
 import type { ReportList } from "../../capabilities/reports/policy-report";
 import { emptySummary } from "../../capabilities/reports/policy-report";
 
-function refText(r: { kind: string; name: string; namespace?: string }): string {
+function refText(r: { kind: string; name: string; namespace?: string } | undefined): string {
+  if (!r) return "";
   if (!r.kind) return r.name;
   return `${r.kind} ${r.namespace ? r.namespace + "/" : ""}${r.name}`;
 }

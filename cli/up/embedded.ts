@@ -27,14 +27,31 @@ function firstPass(o: KubeObject) {
   return o.kind === "Namespace" || o.kind === "CustomResourceDefinition";
 }
 
-function applyAll(cp: ControlPlane, objects: KubeObject[]): string[] {
+/**
+ * The API server could not reach the module (not a verdict): `pepr dev` restarts its controller when a source
+ * file changes, and for a moment its port answers 404 or nothing. Such an apply is retried; a denial is not.
+ */
+export function webhookUnreachable(stderr: string): boolean {
+  return /failed calling webhook/.test(stderr) && !/denied the request/.test(stderr);
+}
+
+const WEBHOOK_RETRY_MS = 60_000;
+
+async function applyAll(cp: ControlPlane, objects: KubeObject[]): Promise<string[]> {
   const denied: string[] = [];
   for (const batch of [objects.filter(firstPass), objects.filter(o => !firstPass(o))]) {
     for (const obj of batch) {
-      const r = cp.kubectl(
-        ["apply", "--server-side", "--force-conflicts", "--field-manager=bonsai-up", "-f", "-"],
-        stringify(obj),
-      );
+      const apply = () =>
+        cp.kubectl(
+          ["apply", "--server-side", "--force-conflicts", "--field-manager=bonsai-up", "-f", "-"],
+          stringify(obj),
+        );
+      let r = apply();
+      for (const deadline = Date.now() + WEBHOOK_RETRY_MS; r.code !== 0 && webhookUnreachable(r.stderr); ) {
+        if (Date.now() > deadline) break;
+        await sleep(1000);
+        r = apply();
+      }
       if (r.code !== 0)
         denied.push(
           `${obj.kind} ${obj.metadata?.namespace ? obj.metadata.namespace + "/" : ""}${obj.metadata?.name}: ${r.stderr.trim()}`,
@@ -86,7 +103,7 @@ export async function upEmbedded(stateDir: string): Promise<UpReport> {
     const rendered = renderLayer(REPO_ROOT, layer.path);
     notes.push(...rendered.notes);
     const objects = [...rendered.objects, ...rendered.fromCharts];
-    applied.push({ layer: layer.name, objects: objects.length, denied: applyAll(cp, objects) });
+    applied.push({ layer: layer.name, objects: objects.length, denied: await applyAll(cp, objects) });
   }
   // StatefulSets create their claims a moment after they are applied: give them time, then bind them all.
   await sleep(3000);

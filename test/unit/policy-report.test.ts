@@ -58,3 +58,15 @@ describe("buildReports", () => {
     expect([...results].sort(compareResults)).toEqual([...shuffled].sort(compareResults));
   });
 });
+
+describe("formats with a cap summary result (no resource)", () => {
+  it("render without crashing", () => {
+    const { formatTable } = jest.requireActual("../../cli/format/table") as typeof import("../../cli/format/table");
+    const list = buildReports(
+      [result({ resource: { apiVersion: "v1", kind: "Pod", name: "a", namespace: "shop" } })],
+      "x",
+    );
+    list.items[0].results.push({ ...list.items[0].results[0], rule: "report-size-cap", result: "skip", resources: [] });
+    expect(formatTable(list)).toContain("report-size-cap");
+  });
+});
