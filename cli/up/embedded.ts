@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import { ControlPlane } from "../../tools/controlplane/controlplane";
-import { PeprDev } from "../../tools/controlplane/pepr-dev";
+import { PeprDev, webhookUnreachable } from "../../tools/controlplane/pepr-dev";
 import { sleep } from "../../tools/controlplane/processes";
 import type { KubeObject } from "../../capabilities/policies/k8s-object";
 import { contextFromObjects } from "../../capabilities/policies/context";
@@ -25,14 +25,6 @@ const say = (m: string) => process.stderr.write(`bonsai up: ${m}\n`);
 /** Namespaces and CRDs first: an apply that creates them together with their objects fails on the first pass. */
 function firstPass(o: KubeObject) {
   return o.kind === "Namespace" || o.kind === "CustomResourceDefinition";
-}
-
-/**
- * The API server could not reach the module (not a verdict): `pepr dev` restarts its controller when a source
- * file changes, and for a moment its port answers 404 or nothing. Such an apply is retried; a denial is not.
- */
-export function webhookUnreachable(stderr: string): boolean {
-  return /failed calling webhook/.test(stderr) && !/denied the request/.test(stderr);
 }
 
 const WEBHOOK_RETRY_MS = 60_000;

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { ControlPlane } from "../../tools/controlplane/controlplane";
-import { PeprDev } from "../../tools/controlplane/pepr-dev";
+import { PeprDev, webhookUnreachable } from "../../tools/controlplane/pepr-dev";
 import { sleep } from "../../tools/controlplane/processes";
 
 /** First run builds Kubernetes from source: the set-up of an e2e file may take that long, once. */
@@ -33,14 +33,30 @@ export async function startCluster(opts: { module: boolean; env?: NodeJS.Process
   return {
     cp,
     dev,
-    kubectl: (args, input) => cp.kubectl(args, input),
-    apply: (...objects) => cp.kubectl(["apply", "-f", "-"], objects.map(o => stringify(o)).join("---\n")),
+    kubectl: (args, input) => kubectlReachingModule(cp, args, input),
+    apply: (...objects) =>
+      kubectlReachingModule(cp, ["apply", "-f", "-"], objects.map(o => stringify(o)).join("---\n")),
     stop: async () => {
       await dev?.stop();
       await cp.stop();
     },
     diagnostics: () => [...cp.deadComponents(), dev && !dev.alive ? `pepr dev died:\n${dev.logTail()}` : ""].join("\n"),
   };
+}
+
+/**
+ * `pepr dev` restarts its controller when a source file changes (other people edit this checkout while the
+ * tests run); for a moment the API server cannot reach the module. That is retried for up to 30 s, so the
+ * tests judge the module's answers, not the restart; a verdict (admitted or denied) is returned at once.
+ */
+function kubectlReachingModule(cp: ControlPlane, args: string[], input?: string) {
+  const deadline = Date.now() + 30_000;
+  let r = cp.kubectl(args, input);
+  while (r.code !== 0 && webhookUnreachable(r.stderr) && Date.now() < deadline) {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+    r = cp.kubectl(args, input);
+  }
+  return r;
 }
 
 /** Polls until `check` holds; fails with the last value seen, never hangs. */

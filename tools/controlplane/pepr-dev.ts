@@ -1,7 +1,8 @@
 import { ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { request } from "node:https";
 import { connect } from "node:net";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ControlPlane } from "./controlplane";
 import { isAlive, sleep, tail, waitFor } from "./processes";
@@ -9,6 +10,62 @@ import { isAlive, sleep, tail, waitFor } from "./processes";
 /** Pepr 1.1.4's controller always listens on 3000, and `pepr dev` points the webhooks there. */
 export const PEPR_DEV_PORT = 3000;
 const REPO = join(__dirname, "..", "..");
+
+/**
+ * The API server could not reach the module (not a verdict): `pepr dev` restarts its controller when a source
+ * file changes, and for a moment its port answers 404 or nothing. Such an apply is retried; a denial is not.
+ */
+export function webhookUnreachable(stderr: string): boolean {
+  return /failed calling webhook/.test(stderr) && !/denied the request/.test(stderr);
+}
+
+/**
+ * Port 3000 is one per machine, and several test runs may share the machine: whoever starts `pepr dev` through
+ * Bonsai takes this lock file (holding the PID that owns the port) first, and the others wait their turn
+ * instead of racing for the port. A lock whose PID is gone is stale and taken over.
+ */
+export const PORT_LOCK = join(tmpdir(), `bonsai-pepr-dev-${PEPR_DEV_PORT}.lock`);
+
+function lockHolder(): number | undefined {
+  try {
+    const pid = Number(readFileSync(PORT_LOCK, "utf8").trim());
+    if (pid > 0) return pid;
+    // Created but not written yet; an empty lock older than 10 s was abandoned.
+    return Date.now() - statSync(PORT_LOCK).mtimeMs < 10_000 ? -1 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function acquirePortLock(timeoutMs: number, progress?: (m: string) => void): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let told = false;
+  for (;;) {
+    try {
+      writeFileSync(PORT_LOCK, String(process.pid), { flag: "wx" });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    const holder = lockHolder();
+    if (holder === undefined || (holder > 0 && !isAlive(holder))) {
+      rmSync(PORT_LOCK, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `port ${PEPR_DEV_PORT} is still held by process ${holder} (a "pepr dev" started by Bonsai; lock ${PORT_LOCK}) after ${timeoutMs / 1000} s. Stop that run (e.g. "bonsai down") and retry`,
+      );
+    if (!told) progress?.(`waiting for port ${PEPR_DEV_PORT}: process ${holder} runs another pepr dev there`);
+    told = true;
+    await sleep(1000);
+  }
+}
+
+function releasePortLock(pids: (number | undefined)[]): void {
+  const holder = lockHolder();
+  if (holder !== undefined && pids.includes(holder)) rmSync(PORT_LOCK, { force: true });
+}
 
 function portInUse(port: number): Promise<boolean> {
   return new Promise(resolve => {
@@ -54,9 +111,16 @@ export class PeprDev {
 
   static async start(
     cp: ControlPlane,
-    opts: { timeoutMs?: number; progress?: (m: string) => void; env?: NodeJS.ProcessEnv } = {},
+    opts: {
+      timeoutMs?: number;
+      lockTimeoutMs?: number;
+      progress?: (m: string) => void;
+      env?: NodeJS.ProcessEnv;
+    } = {},
   ): Promise<PeprDev> {
+    await acquirePortLock(opts.lockTimeoutMs ?? 10 * 60_000, opts.progress);
     if (await portInUse(PEPR_DEV_PORT)) {
+      releasePortLock([process.pid]);
       throw new Error(
         `port ${PEPR_DEV_PORT} on 127.0.0.1 is in use; Pepr 1.1.4's controller always listens there. Stop what holds it (another "pepr dev" or "bonsai up"?) and retry`,
       );
@@ -83,6 +147,8 @@ export class PeprDev {
     );
     closeSync(fd);
     child.unref();
+    // The lock now names the process that holds the port for as long as it runs (it outlives `bonsai up`).
+    if (child.pid) writeFileSync(PORT_LOCK, String(child.pid));
     const dev = new PeprDev(child, log);
     try {
       await waitFor(
@@ -110,7 +176,10 @@ export class PeprDev {
 
   /** Stops a `pepr dev` a previous process started (its process group), e.g. for `bonsai down`. */
   static async stopPid(pid: number): Promise<boolean> {
-    if (!isAlive(pid)) return false;
+    if (!isAlive(pid)) {
+      releasePortLock([pid]);
+      return false;
+    }
     try {
       process.kill(-pid, "SIGTERM");
     } catch {
@@ -122,6 +191,7 @@ export class PeprDev {
     } catch {
       /* gone */
     }
+    releasePortLock([pid, process.pid]);
     return true;
   }
 
@@ -135,7 +205,10 @@ export class PeprDev {
 
   async stop(): Promise<void> {
     const pid = this.child.pid;
-    if (!pid || this.exited) return;
+    if (!pid || this.exited) {
+      releasePortLock([pid, process.pid]);
+      return;
+    }
     await PeprDev.stopPid(pid);
   }
 }
