@@ -9,6 +9,7 @@ import { admissionResults, denialEvent } from "./reports/admission-results";
 import { admissionContext } from "./live-state";
 import { ClusterPolicyReportKind, PolicyReportKind } from "./kinds/policy-report";
 import { Exemption } from "./kinds/exemption";
+import { EXEMPTION_API_VERSION, EXEMPTION_KIND } from "./policies/exemptions/exemption";
 
 /**
  * In-cluster PolicyReports. The background scan (watcher) writes `bonsai-scan` in every namespace; each
@@ -66,27 +67,29 @@ export function recordAdmission(
   pending.unref?.();
 }
 
-const GOVERNED = [
-  a.Pod,
-  a.Deployment,
-  a.StatefulSet,
-  a.DaemonSet,
-  a.Job,
-  a.CronJob,
-  a.Service,
-  a.NetworkPolicy,
-  a.ResourceQuota,
-  a.LimitRange,
-  Exemption,
+// List items come without apiVersion and kind; the scan restores them so the engine knows what it judges.
+const GOVERNED: [typeof a.GenericKind, string, string][] = [
+  [a.Pod, "v1", "Pod"],
+  [a.Deployment, "apps/v1", "Deployment"],
+  [a.StatefulSet, "apps/v1", "StatefulSet"],
+  [a.DaemonSet, "apps/v1", "DaemonSet"],
+  [a.Job, "batch/v1", "Job"],
+  [a.CronJob, "batch/v1", "CronJob"],
+  [a.Service, "v1", "Service"],
+  [a.NetworkPolicy, "networking.k8s.io/v1", "NetworkPolicy"],
+  [a.ResourceQuota, "v1", "ResourceQuota"],
+  [a.LimitRange, "v1", "LimitRange"],
+  [Exemption, EXEMPTION_API_VERSION, EXEMPTION_KIND],
 ];
 
 /** Judges everything the guardrails govern that exists now, and rewrites the scan reports. */
 export async function scanCluster(): Promise<number> {
   const ctx = await admissionContext();
   const results = [];
-  for (const kind of GOVERNED) {
-    const list = await K8s(kind as typeof a.GenericKind).Get();
-    for (const obj of list.items as unknown as KubeObject[]) results.push(...evaluateObject(obj, ctx));
+  for (const [model, apiVersion, kind] of GOVERNED) {
+    const list = await K8s(model).Get();
+    for (const item of list.items as unknown as KubeObject[])
+      results.push(...evaluateObject({ ...item, apiVersion, kind }, ctx));
   }
   scanStore.replace(results);
   await flush(scanStore);
