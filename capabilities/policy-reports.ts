@@ -1,4 +1,4 @@
-import { Capability, a, K8s, Log } from "pepr";
+import { Capability, a, K8s, Log, metricsCollector } from "pepr";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { hostname } from "node:os";
 import type { AdmissionDecision } from "./policies/admission";
@@ -42,6 +42,14 @@ async function flush(store: ReportStore): Promise<void> {
   }
 }
 
+/** Prometheus series on Pepr's /metrics: pepr_bonsai_policy_results{policy,namespace,result}, only ever incremented. */
+export const RESULTS_METRIC = "bonsai_policy_results";
+metricsCollector.addGauge(RESULTS_METRIC, "Bonsai policy verdicts at admission, by policy, namespace and result", [
+  "policy",
+  "namespace",
+  "result",
+]);
+
 let pending: NodeJS.Timeout | undefined;
 
 /** Called by the validation binding for every judged request; writes are batched every 2 seconds. */
@@ -50,6 +58,16 @@ export function recordAdmission(
   request: { operation: string; dryRun?: boolean; object?: KubeObject },
 ): void {
   if (request.dryRun) return;
+  for (const r of decision.results) {
+    const labels = { policy: r.policy, namespace: r.resource.namespace ?? "", result: r.result };
+    metricsCollector.incGauge(RESULTS_METRIC, labels);
+    // One structured line per non-pass verdict: Alloy ships it to Loki, where the Grafana dashboard counts it.
+    if (r.result !== "pass")
+      Log.info(
+        { ...labels, rule: r.rule, kind: r.resource.kind, name: r.resource.name, bonsai: "policy-result" },
+        "bonsai: policy result",
+      );
+  }
   const results = admissionResults(decision, request.operation);
   if (!results.length) return;
   admissionStore.record(results);

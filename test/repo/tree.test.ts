@@ -148,3 +148,26 @@ describe("the seed's numbers in the rendered platform", () => {
     expect(platform.filter((o: KubeObject) => o.kind === "Secret")).toEqual([]);
   });
 });
+
+describe("the violations dashboard", () => {
+  it("is provisioned into Grafana and reads the Loki data source the platform provisions", () => {
+    const grafana = parse(kustomizeBuild(join(REPO, "apps/monitoring/grafana")));
+    const dashboards = grafana.find(
+      o => o.kind === "ConfigMap" && String(o.metadata?.name).startsWith("grafana-dashboards-bonsai"),
+    )!;
+    const dashboard = JSON.parse((dashboards as any).data["bonsai-violations.json"]);
+    const datasources = load(
+      (grafana.find(o => o.metadata?.name === "grafana-datasources") as any).data["loki.yaml"],
+    ) as any;
+    const lokiUid = datasources.datasources[0].uid;
+    expect(dashboard.panels.length).toBeGreaterThan(0);
+    for (const panel of dashboard.panels) {
+      expect(panel.datasource).toEqual({ type: "loki", uid: lokiUid });
+      for (const t of panel.targets) expect(t.expr).toContain('bonsai="policy-result"');
+    }
+    const volumes = (grafana.find(o => o.kind === "Deployment") as any).spec.template.spec.volumes.map(
+      (v: any) => v.configMap?.name,
+    );
+    expect(volumes).toEqual(expect.arrayContaining([dashboards.metadata?.name, "grafana-dashboard-provider"]));
+  });
+});
