@@ -6,6 +6,7 @@ import { evaluateObject } from "./policies/engine";
 import type { KubeObject } from "./policies/k8s-object";
 import { ReportStore } from "./reports/report-store";
 import { admissionResults, denialEvent } from "./reports/admission-results";
+import { EventThrottle, eventKey } from "./reports/event-throttle";
 import { admissionContext } from "./live-state";
 import { ClusterPolicyReportKind, PolicyReportKind } from "./kinds/policy-report";
 import { Exemption } from "./kinds/exemption";
@@ -51,6 +52,7 @@ metricsCollector.addGauge(RESULTS_METRIC, "Bonsai policy verdicts at admission, 
 ]);
 
 let pending: NodeJS.Timeout | undefined;
+const eventThrottle = new EventThrottle(Number(process.env.BONSAI_EVENT_WINDOW_SECONDS ?? 60) * 1_000);
 
 /** Called by the validation binding for every judged request; writes are batched every 2 seconds. */
 export function recordAdmission(
@@ -73,7 +75,7 @@ export function recordAdmission(
   admissionStore.record(results);
   if (!decision.allowed && request.object) {
     const event = denialEvent(request.object, decision.message ?? "denied by Bonsai guardrails");
-    if (event)
+    if (event && eventThrottle.admit(eventKey(event)))
       K8s(a.CoreEvent)
         .Create(event as unknown as a.CoreEvent)
         .catch(err => Log.warn({ err: (err as Error).message }, "bonsai: could not record a denial event"));

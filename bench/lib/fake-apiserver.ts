@@ -10,6 +10,8 @@ import type { KubeObject } from "../../capabilities/policies/k8s-object";
  * - the Pepr store (`pepr.dev/v1` PeprStore): get, patch, list and a watch that stays open. Pepr binds
  *   `/mutate` and `/validate` only after the store's first watch event;
  * - any other list (LimitRanges, Exemptions, …): the objects given for that resource, or an empty list;
+ * - the writes the guardrails make as side effects of admission — denial Events (POST) and their
+ *   PolicyReports (server-side apply, PATCH) — accepted as a real API server would, and counted;
  * - anything else: 404, counted, so a run shows whether the admission path calls the API per request.
  */
 export interface FakeApiServer {
@@ -81,6 +83,14 @@ export async function startFakeApiServer(
         return send(res, 200, list(selected ? [storeObject(namespace, selected)] : []));
       }
       const resource = url.pathname.split("/").pop() ?? "";
+      if (req.method === "POST" && resource === "events")
+        return send(res, 201, { apiVersion: "v1", kind: "Event", metadata: { name: `e${log.length}` } });
+      if (req.method === "PATCH" && /\/(cluster)?policyreports\/[^/]+$/.test(url.pathname))
+        return send(res, 200, {
+          apiVersion: "wgpolicyk8s.io/v1alpha2",
+          kind: "PolicyReport",
+          metadata: { name: resource },
+        });
       if (req.method === "GET" && resource in collections) return send(res, 200, list(collections[resource]));
       if (req.method === "GET" && /\/(api\/v1|apis\/[^/]+\/[^/]+)(\/namespaces\/[^/]+)?\/[a-z]+$/.test(url.pathname))
         return send(res, 200, list([]));
