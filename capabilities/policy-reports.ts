@@ -7,6 +7,7 @@ import type { KubeObject } from "./policies/k8s-object";
 import { ReportStore } from "./reports/report-store";
 import { admissionResults, denialEvent } from "./reports/admission-results";
 import { EventThrottle, eventKey } from "./reports/event-throttle";
+import { verdictLogLines } from "./reports/verdict-log";
 import { admissionContext } from "./live-state";
 import { ClusterPolicyReportKind, PolicyReportKind } from "./kinds/policy-report";
 import { Exemption } from "./kinds/exemption";
@@ -60,16 +61,14 @@ export function recordAdmission(
   request: { operation: string; dryRun?: boolean; object?: KubeObject },
 ): void {
   if (request.dryRun) return;
-  for (const r of decision.results) {
-    const labels = { policy: r.policy, namespace: r.resource.namespace ?? "", result: r.result };
-    metricsCollector.incGauge(RESULTS_METRIC, labels);
-    // One structured line per non-pass verdict: Alloy ships it to Loki, where the Grafana dashboard counts it.
-    if (r.result !== "pass")
-      Log.info(
-        { ...labels, rule: r.rule, kind: r.resource.kind, name: r.resource.name, bonsai: "policy-result" },
-        "bonsai: policy result",
-      );
-  }
+  for (const r of decision.results)
+    metricsCollector.incGauge(RESULTS_METRIC, {
+      policy: r.policy,
+      namespace: r.resource.namespace ?? "",
+      result: r.result,
+    });
+  for (const line of verdictLogLines(decision.results, decision.allowed, request.operation))
+    Log.info(line, "bonsai: policy result");
   const results = admissionResults(decision, request.operation);
   if (!results.length) return;
   admissionStore.record(results);
