@@ -75,15 +75,33 @@ export function summarize(results: { result: ResultStatus }[]): Summary {
 const refKey = (r: ResourceRef) => `${r.kind}\u0000${r.namespace ?? ""}\u0000${r.name}\u0000${r.apiVersion}`;
 const ORDER: Record<ResultStatus, number> = { fail: 0, error: 1, warn: 2, skip: 3, pass: 4 };
 
+/**
+ * Code-point order, not `localeCompare`: the same on every machine whatever its locale (so diffs between a
+ * laptop and CI stay meaningful), and an order of magnitude cheaper when 50,000 results are sorted.
+ */
+export const ordinal = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+function compareWithKeys(a: PolicyResult, ka: string, b: PolicyResult, kb: string): number {
+  return (
+    ordinal(ka, kb) ||
+    ordinal(a.policy, b.policy) ||
+    ORDER[a.result] - ORDER[b.result] ||
+    ordinal(a.rule, b.rule) ||
+    ordinal(a.message, b.message)
+  );
+}
+
 /** Stable order so that two audits of the same tree diff cleanly: resource, then policy, then rule. */
 export function compareResults(a: PolicyResult, b: PolicyResult): number {
-  return (
-    refKey(a.resource).localeCompare(refKey(b.resource)) ||
-    a.policy.localeCompare(b.policy) ||
-    ORDER[a.result] - ORDER[b.result] ||
-    a.rule.localeCompare(b.rule) ||
-    a.message.localeCompare(b.message)
-  );
+  return compareWithKeys(a, refKey(a.resource), b, refKey(b.resource));
+}
+
+/** `results` sorted by compareResults, each resource key computed once. */
+export function sortResults(results: PolicyResult[]): PolicyResult[] {
+  return results
+    .map(r => ({ r, k: refKey(r.resource) }))
+    .sort((a, b) => compareWithKeys(a.r, a.k, b.r, b.k))
+    .map(e => e.r);
 }
 
 export function toReportResult(r: PolicyResult): ReportResult {
@@ -117,7 +135,7 @@ export function buildReports(results: PolicyResult[], name: string): ReportList 
   }
   const labels = { "app.kubernetes.io/managed-by": "bonsai", "app.kubernetes.io/name": "bonsai" };
   const items = [...groups.keys()].sort().map((ns): PolicyReport => {
-    const group = groups.get(ns)!.sort(compareResults);
+    const group = sortResults(groups.get(ns)!);
     return {
       apiVersion: REPORT_API_VERSION,
       kind: ns ? "PolicyReport" : "ClusterPolicyReport",

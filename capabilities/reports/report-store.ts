@@ -1,5 +1,12 @@
 import type { PolicyResult, ResultStatus } from "../policies/result";
-import { emptySummary, isClusterScoped, PolicyReport, REPORT_API_VERSION, toReportResult } from "./policy-report";
+import {
+  emptySummary,
+  isClusterScoped,
+  ordinal,
+  PolicyReport,
+  REPORT_API_VERSION,
+  toReportResult,
+} from "./policy-report";
 
 /** A result as the cluster reports keep it: when it was seen, and how (background scan or admission). */
 export interface StoredResult {
@@ -59,7 +66,7 @@ export class ReportStore {
         (a, b) =>
           SEVERITY_ORDER[a.result.result] - SEVERITY_ORDER[b.result.result] ||
           b.seconds - a.seconds ||
-          key(a.result).localeCompare(key(b.result)),
+          ordinal(key(a.result), key(b.result)),
       );
       const kept = ordered.slice(0, ordered.length > this.cap ? this.cap - 1 : ordered.length);
       const cut = ordered.slice(kept.length);

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import type { PolicyReport, ReportList } from "../../capabilities/reports/policy-report";
+import { ordinal, type PolicyReport, type ReportList } from "../../capabilities/reports/policy-report";
 import { cacheRoot } from "../../tools/cache";
 import { KUBERNETES_VERSION } from "../../tools/controlplane/binaries";
 import { FORMATS, isFormat, render } from "../format";
@@ -85,8 +85,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   items.sort(
     (a, b) =>
-      (a.metadata.namespace ?? "").localeCompare(b.metadata.namespace ?? "") ||
-      a.metadata.name.localeCompare(b.metadata.name),
+      ordinal(a.metadata.namespace ?? "", b.metadata.namespace ?? "") || ordinal(a.metadata.name, b.metadata.name),
   );
   const list: ReportList = { apiVersion: "v1", kind: "List", metadata: {}, items };
   process.stdout.write(render(list, values.format, { showPass: values["show-pass"] }));

@@ -57,6 +57,14 @@ describe("buildReports", () => {
     expect(buildReports(shuffled, "x")).toEqual(buildReports(results, "x"));
     expect([...results].sort(compareResults)).toEqual([...shuffled].sort(compareResults));
   });
+
+  it("orders by code point, the same on every machine whatever its locale", () => {
+    const named = ["b", "B", "a-1", "a1", "A", "ä"].map(name =>
+      result({ resource: { apiVersion: "v1", kind: "Pod", name, namespace: "shop" } }),
+    );
+    const order = buildReports(named, "x").items[0].results.map(r => r.resources[0].name);
+    expect(order).toEqual(["A", "B", "a-1", "a1", "b", "ä"]);
+  });
 });
 
 describe("formats with a cap summary result (no resource)", () => {
