@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, relative } from "node:path";
-import { CORE_SCHEMA, loadAll, types, YAMLException } from "js-yaml";
+import { CORE_SCHEMA, loadAll, Type, YAMLException } from "js-yaml";
 import { isRecord, KubeObject } from "../../capabilities/policies/k8s-object";
 import { kustomizeBuild } from "../../tools/kustomize";
 import { loadHelm, renderLocalRelease } from "./charts";
@@ -47,7 +47,8 @@ function exists(path: string): boolean {
  * server reads an unquoted `2024-01-01T00:00:00Z` as a string, so must the audit (js-yaml's default schema would
  * make a Date of it and print it back changed); it also spares a regular expression on every plain scalar.
  */
-const KUBERNETES_YAML = CORE_SCHEMA.extend({ implicit: [types.merge] });
+const MERGE_KEY = new Type("tag:yaml.org,2002:merge", { kind: "scalar", resolve: (data: unknown) => data === "<<" });
+const KUBERNETES_YAML = CORE_SCHEMA.extend({ implicit: [MERGE_KEY] });
 
 /**
  * Parses multi-document YAML. `List` objects are expanded into their items. A syntax error is fatal
