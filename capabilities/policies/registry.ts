@@ -6,6 +6,8 @@ import { imageReference } from "./images/image-reference";
 import { exemptionPolicy } from "./exemptions/exemption-policy";
 import { podHardening, podSecurityStandards } from "./pod-security/policy";
 import type { Policy } from "./policy";
+import { PSS_CHECKS } from "./pod-security/profile";
+import { HARDENING_CHECKS } from "./pod-security/checks-hardening";
 
 /** Every Bonsai policy. Admission, the audit and the reports all iterate this one list. */
 export const POLICIES: readonly Policy[] = [
@@ -31,3 +33,16 @@ export function policiesFor(kind: string): readonly Policy[] {
 
 /** Kinds at least one policy evaluates: what the admission webhooks must be registered for. */
 export const GOVERNED_KINDS = [...BY_KIND.keys()];
+
+const CHECK_TITLES = new Map([...PSS_CHECKS, ...HARDENING_CHECKS].map(c => [c.id, c.title]));
+
+/**
+ * What a rule requires, in one sentence, for reports that describe rules apart from results (SARIF's rule
+ * metadata): a Pod Security check's title, else the policy's description.
+ */
+export function describeRule(policy: string, rule: string): string | undefined {
+  const p = POLICIES.find(x => x.name === policy);
+  if (!p) return undefined;
+  if (p === podSecurityStandards || p === podHardening) return CHECK_TITLES.get(rule) ?? p.description;
+  return p.description;
+}

@@ -1,4 +1,5 @@
 import type { ReportList, ReportResult } from "../../capabilities/reports/policy-report";
+import { describeRule } from "../../capabilities/policies/registry";
 
 /** SARIF 2.1.0 (what code-scanning tools ingest): one run, one rule per policy/rule, one result per non-pass. */
 const LEVEL: Record<string, "error" | "warning" | "note" | undefined> = {
@@ -40,7 +41,7 @@ export function formatSarif(list: ReportList, toolVersion: string): string {
       id,
       name: id.replace(/[^A-Za-z0-9]+/g, "_"),
       shortDescription: { text: `${r.policy}: ${r.rule}` },
-      fullDescription: { text: r.message.split(":")[0] },
+      fullDescription: { text: describeRule(r.policy, r.rule) ?? `${r.policy}: ${r.rule}` },
       defaultConfiguration: { level: LEVEL[r.result] === "note" ? "warning" : "error" },
       properties: { category: r.category, severity: r.severity, tags: [r.category] },
     };
@@ -71,7 +72,7 @@ export function formatSarif(list: ReportList, toolVersion: string): string {
     version: "2.1.0",
     runs: [
       {
-        tool: { driver: { name: "bonsai", version: toolVersion, informationUri: "https://docs.pepr.dev", rules } },
+        tool: { driver: { name: "bonsai", version: toolVersion, rules } },
         results,
       },
     ],
