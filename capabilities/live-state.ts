@@ -23,10 +23,15 @@ export class RefreshingList {
     private readonly firstLoadTimeoutMs = 2_000,
   ) {}
 
-  /** `maxAgeMs`: wait (at most firstLoadTimeoutMs) for a list no older than this, instead of serving a stale one. */
+  /**
+   * `maxAgeMs`: wait (at most firstLoadTimeoutMs) for a list no older than this, instead of serving a stale one.
+   * A caller that asks for it also starts a background reload once the list is half that old, so that a stream
+   * of such callers (denials, re-judged on fresh lists) finds a fresh list ready instead of each second's first
+   * one waiting for the API server behind every queued request.
+   */
   async items(maxAgeMs?: number): Promise<KubeObject[]> {
     const age = Date.now() - this.#loadedAt;
-    const stale = age > this.ttlMs || (maxAgeMs !== undefined && age > maxAgeMs);
+    const stale = age > this.ttlMs || (maxAgeMs !== undefined && age > maxAgeMs / 2);
     if (stale && !this.#inflight) this.#inflight = this.refresh();
     if ((!this.#loadedAt || (maxAgeMs !== undefined && age > maxAgeMs)) && this.#inflight) {
       await Promise.race([
