@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { upEmbedded } from "../up/embedded";
-import { k3dAvailable, upK3d } from "../up/k3d";
+import { K3D_CLUSTER, K3D_CONTEXT, k3dAvailable, upK3d } from "../up/k3d";
 import { stateDir, writeUpRecord } from "../up/state";
 
 const HELP = `Usage: bonsai up [--embedded]
@@ -24,6 +24,16 @@ const URLS = [
   "https://pgadmin.bonsai.local:8443   pgAdmin",
 ];
 
+const summaryText = (counts: Record<string, number>) =>
+  Object.entries(counts)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(", ");
+
+const refusals = (denied: string[]) =>
+  denied.length
+    ? [`\n${denied.length} objects were refused:`, ...denied.map(d => `  - ${d}`)]
+    : ["  no object was refused by the guardrails"];
+
 export async function run(argv: string[]): Promise<number> {
   let values;
   try {
@@ -41,10 +51,26 @@ export async function run(argv: string[]): Promise<number> {
   }
   const dir = stateDir();
   if (!values.embedded && k3dAvailable()) {
-    writeUpRecord(dir, { mode: "k3d", cluster: "bonsai", startedAt: new Date().toISOString() });
-    upK3d();
-    process.stdout.write(`\nThe platform is up on k3d.\n${URLS.map(u => `  ${u}`).join("\n")}\n`);
-    return 0;
+    writeUpRecord(dir, { mode: "k3d", cluster: K3D_CLUSTER, startedAt: new Date().toISOString() });
+    const report = await upK3d();
+    const denied = report.applied.flatMap(l => l.denied);
+    const lines = [
+      "",
+      `The platform is up on k3d (kubectl context ${K3D_CONTEXT}${report.flux ? ", reconciled by Flux" : ""}).`,
+      ...report.applied.map(
+        l => `  layer ${l.layer.padEnd(12)} ${String(l.objects).padStart(4)} objects, ${l.denied.length} refused`,
+      ),
+      `  guardrails on what is running: ${summaryText(report.violations)}`,
+      ...report.notes.map(n => `  note: ${n}`),
+      "  URLs:",
+      ...URLS.map(u => `    ${u}`),
+      ...refusals(denied),
+      "",
+      'Stop everything with "bonsai down".',
+      "",
+    ];
+    process.stdout.write(lines.join("\n"));
+    return denied.length ? 1 : 0;
   }
   process.stderr.write("bonsai up: Docker/k3d not available; using the embedded control plane\n");
   const report = await upEmbedded(dir);
@@ -58,15 +84,11 @@ export async function run(argv: string[]): Promise<number> {
       l => `  layer ${l.layer.padEnd(12)} ${String(l.objects).padStart(4)} objects, ${l.denied.length} refused`,
     ),
     `  pods Running: ${report.pods.running}/${report.pods.total}`,
-    `  guardrails on what is running: ${Object.entries(report.violations)
-      .map(([k, v]) => `${v} ${k}`)
-      .join(", ")}`,
+    `  guardrails on what is running: ${summaryText(report.violations)}`,
     ...report.notes.map(n => `  note: ${n}`),
     "  URLs (on k3d; the embedded plane has no ingress data path):",
     ...URLS.map(u => `    ${u}`),
-    denied.length
-      ? `\n${denied.length} objects were refused:\n${denied.map(d => `  - ${d}`).join("\n")}`
-      : "  no object was refused by the guardrails",
+    ...refusals(denied),
     "",
     'Stop everything with "bonsai down".',
     "",

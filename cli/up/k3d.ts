@@ -2,8 +2,16 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import { AppliedLayer, applyLayers, applyObjects, installFluxCrds, Kubectl, liveSummary } from "./apply-layers";
 import { clusterLayers } from "./layers";
+import { ensureSecrets, missingSecrets } from "./platform-secrets";
+import { renderLayer } from "./render-layer";
 import { REPO_ROOT } from "./state";
+
+export const K3D_CLUSTER = "bonsai";
+/** The kubeconfig context k3d writes for the cluster; every kubectl call names it, whatever the current one is. */
+export const K3D_CONTEXT = `k3d-${K3D_CLUSTER}`;
 
 const say = (m: string) => process.stderr.write(`bonsai up: ${m}\n`);
 
@@ -20,27 +28,85 @@ export function k3dAvailable(): boolean {
 function run(cmd: string, args: string[]): void {
   say(`$ ${cmd} ${args.join(" ")}`);
   const r = spawnSync(cmd, args, { stdio: "inherit", cwd: REPO_ROOT });
+  if (r.error) throw new Error(`cannot run ${cmd}: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (exit ${r.status})`);
 }
 
+const kubectl: Kubectl = (args, input) => {
+  const r = spawnSync("kubectl", [`--context=${K3D_CONTEXT}`, ...args], {
+    input,
+    encoding: "utf8",
+    cwd: REPO_ROOT,
+    timeout: 15 * 60_000,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  if (r.error) throw new Error(`cannot run kubectl: ${r.error.message}`);
+  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+};
+
+export interface K3dReport {
+  flux: boolean;
+  applied: AppliedLayer[];
+  notes: string[];
+  violations: Record<string, number>;
+}
+
+/** What every layer renders to, for the Secrets the workloads need (the Flux path applies nothing itself). */
+function renderAll(): KubeObject[] {
+  return clusterLayers(REPO_ROOT).flatMap(l => {
+    const r = renderLayer(REPO_ROOT, l.path);
+    return [...r.objects, ...r.fromCharts];
+  });
+}
+
 /**
- * The platform on k3d (the Mac Mini path): the cluster from clusters/local/k3d.yaml, Flux if its CLI is
- * present (otherwise the layers applied with kubectl in Flux's order), then the guardrails with pepr deploy.
+ * The platform on k3d (the Mac Mini path): the cluster from clusters/local/k3d.yaml; Flux if its CLI is present,
+ * otherwise the layers applied in Flux's order exactly as Flux would apply them (our chart's HelmReleases
+ * rendered with helm); random stand-in values for Secrets that only exist SOPS-encrypted; the guardrails with
+ * `npx pepr deploy`; then a wait and the guardrails' verdicts on what runs.
  */
-export function upK3d(): void {
+export async function upK3d(): Promise<K3dReport> {
   const config = join(REPO_ROOT, "clusters", "local", "k3d.yaml");
   // k3d.yaml mounts this host folder as local-path storage; k3d does not create it.
   mkdirSync(join(homedir(), ".bonsai", "storage"), { recursive: true });
-  if (!has("k3d", ["cluster", "get", "bonsai"])) run("k3d", ["cluster", "create", "--config", config]);
-  else say("k3d cluster bonsai exists; reusing it");
-  if (has("flux", ["--version"])) {
-    run("flux", ["install"]);
-    run("kubectl", ["apply", "-k", join(REPO_ROOT, "clusters", "local")]);
+  if (!has("k3d", ["cluster", "get", K3D_CLUSTER])) run("k3d", ["cluster", "create", "--config", config]);
+  else say(`k3d cluster ${K3D_CLUSTER} exists; reusing it`);
+  // pepr deploy talks to the current context: make sure it is this cluster's.
+  run("kubectl", ["config", "use-context", K3D_CONTEXT]);
+  const flux = has("flux", ["--version"]);
+  const notes: string[] = [];
+  let applied: AppliedLayer[] = [];
+  let objects: KubeObject[];
+  if (flux) {
+    run("flux", ["install", `--context=${K3D_CONTEXT}`]);
+    objects = renderAll();
+    // The namespaces first, so that the stand-in Secrets below have somewhere to go before Flux gets there.
+    const denied = await applyObjects(
+      kubectl,
+      objects.filter(o => o.kind === "Namespace"),
+    );
+    if (denied.length) throw new Error(`creating the namespaces failed:\n${denied.join("\n")}`);
+    const r = kubectl(["apply", "-k", join(REPO_ROOT, "clusters", "local")]);
+    if (r.code !== 0) throw new Error(`kubectl apply -k clusters/local failed: ${r.stderr}`);
+    notes.push("Flux reconciles the layers from the GitRepository in clusters/local (flux get kustomizations)");
   } else {
     say("no flux CLI: applying the layers of clusters/local with kubectl, in their dependsOn order");
-    for (const layer of clusterLayers(REPO_ROOT))
-      run("kubectl", ["apply", "--server-side", "-k", join(REPO_ROOT, layer.path)]);
+    installFluxCrds(kubectl);
+    const result = await applyLayers(REPO_ROOT, kubectl, { progress: say });
+    applied = result.applied;
+    objects = result.objects;
+    notes.push(...result.notes);
   }
+  const secrets = ensureSecrets(kubectl, missingSecrets(objects));
+  if (secrets.length) notes.push(`random stand-in Secrets created in the cluster (not on disk): ${secrets.join(", ")}`);
   run("npx", ["pepr", "deploy", "--yes"]);
-  run("kubectl", ["wait", "--for=condition=Available", "deployment", "--all", "--all-namespaces", "--timeout=600s"]);
+  const timeout = `${Number(process.env.BONSAI_WAIT_SECONDS ?? 600)}s`;
+  say(
+    `waiting up to ${timeout} for ${flux ? "Flux's Kustomizations to be Ready" : "every Deployment to be Available"}`,
+  );
+  const wait = flux
+    ? kubectl(["wait", "kustomization", "--all", "-n", "flux-system", "--for=condition=Ready", `--timeout=${timeout}`])
+    : kubectl(["wait", "deployment", "--all", "--all-namespaces", "--for=condition=Available", `--timeout=${timeout}`]);
+  if (wait.code !== 0) notes.push(`not everything was ready within ${timeout}: ${wait.stderr.trim()}`);
+  return { flux, applied, notes, violations: liveSummary(kubectl) };
 }

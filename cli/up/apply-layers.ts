@@ -1,0 +1,103 @@
+import { stringify } from "yaml";
+import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import { contextFromObjects } from "../../capabilities/policies/context";
+import { evaluateObject } from "../../capabilities/policies/engine";
+import { sleep } from "../../tools/controlplane/processes";
+import { clusterLayers } from "./layers";
+import { renderLayer } from "./render-layer";
+import { fluxCrdFiles } from "./flux-crds";
+
+/** kubectl against the target cluster: the embedded plane's own, or the one on PATH for k3d. */
+export type Kubectl = (args: string[], input?: string) => { code: number; stdout: string; stderr: string };
+
+export interface AppliedLayer {
+  layer: string;
+  objects: number;
+  denied: string[];
+}
+
+/** Namespaces and CRDs first: an apply that creates them together with their objects fails on the first pass. */
+function firstPass(o: KubeObject) {
+  return o.kind === "Namespace" || o.kind === "CustomResourceDefinition";
+}
+
+const ref = (o: KubeObject) =>
+  `${o.kind} ${o.metadata?.namespace ? o.metadata.namespace + "/" : ""}${o.metadata?.name}`;
+
+/**
+ * Applies objects one by one (so one refusal does not hide the others), namespaces and CRDs first.
+ * `retry` says whether a failure is transient (the module's webhook restarting) and worth a retry for a minute.
+ */
+export async function applyObjects(
+  kubectl: Kubectl,
+  objects: KubeObject[],
+  retry: (stderr: string) => boolean = () => false,
+): Promise<string[]> {
+  const denied: string[] = [];
+  for (const batch of [objects.filter(firstPass), objects.filter(o => !firstPass(o))]) {
+    for (const obj of batch) {
+      const apply = () =>
+        kubectl(
+          ["apply", "--server-side", "--force-conflicts", "--field-manager=bonsai-up", "-f", "-"],
+          stringify(obj),
+        );
+      let r = apply();
+      for (const deadline = Date.now() + 60_000; r.code !== 0 && retry(r.stderr) && Date.now() < deadline; ) {
+        await sleep(1000);
+        r = apply();
+      }
+      if (r.code !== 0) denied.push(`${ref(obj)}: ${r.stderr.trim()}`);
+    }
+    if (batch.some(o => o.kind === "CustomResourceDefinition"))
+      kubectl(["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
+  }
+  return denied;
+}
+
+/** The Flux CRDs, so that GitRepository, Kustomization and HelmRelease objects apply without Flux running. */
+export function installFluxCrds(kubectl: Kubectl): void {
+  for (const file of fluxCrdFiles()) {
+    const r = kubectl(["apply", "--server-side", "-f", file]);
+    if (r.code !== 0) throw new Error(`applying ${file} failed: ${r.stderr}`);
+  }
+}
+
+/**
+ * Every layer of clusters/local in Flux's dependsOn order, as Flux would apply it — kustomize-rendered, plus
+ * what the HelmReleases of our own chart install (helm-controller's job when Flux runs).
+ */
+export async function applyLayers(
+  repoRoot: string,
+  kubectl: Kubectl,
+  opts: { progress: (m: string) => void; retry?: (stderr: string) => boolean },
+): Promise<{ applied: AppliedLayer[]; notes: string[]; objects: KubeObject[] }> {
+  const applied: AppliedLayer[] = [];
+  const notes: string[] = [];
+  const all: KubeObject[] = [];
+  for (const layer of clusterLayers(repoRoot)) {
+    opts.progress(`applying layer ${layer.name} (${layer.path})`);
+    const rendered = renderLayer(repoRoot, layer.path);
+    notes.push(...rendered.notes);
+    const objects = [...rendered.objects, ...rendered.fromCharts];
+    all.push(...objects);
+    applied.push({
+      layer: layer.name,
+      objects: objects.length,
+      denied: await applyObjects(kubectl, objects, opts.retry),
+    });
+  }
+  return { applied, notes, objects: all };
+}
+
+const GOVERNED =
+  "pods,deployments,statefulsets,daemonsets,jobs,cronjobs,services,networkpolicies,resourcequotas,limitranges,exemptions";
+
+/** Every governed object in the cluster judged by the same engine as admission and the audit. */
+export function liveSummary(kubectl: Kubectl): Record<string, number> {
+  const r = kubectl(["get", GOVERNED, "-A", "-o", "json"]);
+  const objects = (JSON.parse(r.stdout || '{"items":[]}') as { items: KubeObject[] }).items;
+  const ctx = contextFromObjects(objects, { level: "restricted", mutate: false });
+  const counts: Record<string, number> = { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 };
+  for (const obj of objects) for (const res of evaluateObject(obj, ctx)) counts[res.result]++;
+  return counts;
+}

@@ -1,0 +1,69 @@
+import { randomBytes } from "node:crypto";
+import { stringify } from "yaml";
+import { KubeObject, list, record } from "../../capabilities/policies/k8s-object";
+import { podTemplateOf } from "../../capabilities/policies/pod-security/pod-template";
+import type { Kubectl } from "./apply-layers";
+
+export interface SecretNeed {
+  namespace: string;
+  name: string;
+  keys: string[];
+}
+
+/**
+ * The Secrets the platform's workloads read (env `secretKeyRef`) that the tree does not define: in git they
+ * exist only SOPS-encrypted, decrypted by Flux. Optional references are left out.
+ */
+export function missingSecrets(objects: KubeObject[]): SecretNeed[] {
+  const defined = new Set(
+    objects.filter(o => o.kind === "Secret").map(o => `${o.metadata?.namespace ?? "default"}/${o.metadata?.name}`),
+  );
+  const needs = new Map<string, SecretNeed>();
+  for (const obj of objects) {
+    const pod = podTemplateOf(obj);
+    if (!pod || pod.missing) continue;
+    const namespace = obj.metadata?.namespace ?? "default";
+    for (const c of [...list(pod.spec.initContainers), ...list(pod.spec.containers)]) {
+      for (const env of list(record(c)?.env)) {
+        const ref = record(record(record(env)?.valueFrom)?.secretKeyRef);
+        if (!ref || ref.optional === true || typeof ref.name !== "string" || typeof ref.key !== "string") continue;
+        const id = `${namespace}/${ref.name}`;
+        if (defined.has(id)) continue;
+        const need = needs.get(id) ?? { namespace, name: ref.name, keys: [] };
+        if (!need.keys.includes(ref.key)) need.keys.push(ref.key);
+        needs.set(id, need);
+      }
+    }
+  }
+  return [...needs.values()].sort((a, b) => (a.namespace + a.name < b.namespace + b.name ? -1 : 1));
+}
+
+/**
+ * Creates each missing Secret with random values, in the cluster only: handed to kubectl on stdin, never
+ * written to disk or printed. An existing Secret (from SOPS through Flux, or made by hand) is never touched.
+ */
+export function ensureSecrets(kubectl: Kubectl, needs: SecretNeed[]): string[] {
+  const created: string[] = [];
+  for (const need of needs) {
+    const found = kubectl(["get", "secret", need.name, "-n", need.namespace, "-o", "name"]);
+    if (found.code === 0) continue;
+    if (!/NotFound/.test(found.stderr))
+      throw new Error(`reading Secret ${need.namespace}/${need.name}: ${found.stderr}`);
+    const secret = {
+      apiVersion: "v1",
+      kind: "Secret",
+      type: "Opaque",
+      metadata: {
+        name: need.name,
+        namespace: need.namespace,
+        labels: { "app.kubernetes.io/managed-by": "bonsai-up" },
+        annotations: { "bonsai.dev/generated": "random values made by bonsai up; replace with SOPS secrets via Flux" },
+      },
+      stringData: Object.fromEntries(need.keys.map(k => [k, randomBytes(24).toString("base64url")])),
+    };
+    const r = kubectl(["create", "-f", "-"], stringify(secret));
+    if (r.code !== 0) throw new Error(`creating Secret ${need.namespace}/${need.name}: ${r.stderr}`);
+    created.push(`${need.namespace}/${need.name}`);
+  }
+  return created;
+}
