@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import type { AppliedLayer } from "../up/apply-layers";
 import { upEmbedded } from "../up/embedded";
 import { K3D_CLUSTER, K3D_CONTEXT, k3dAvailable, upK3d } from "../up/k3d";
 import { stateDir, writeUpRecord } from "../up/state";
@@ -53,40 +54,45 @@ export async function run(argv: string[]): Promise<number> {
   if (!values.embedded && k3dAvailable()) {
     writeUpRecord(dir, { mode: "k3d", cluster: K3D_CLUSTER, startedAt: new Date().toISOString() });
     const report = await upK3d();
-    const denied = report.applied.flatMap(l => l.denied);
-    const lines = [
-      "",
-      `The platform is up on k3d (kubectl context ${K3D_CONTEXT}${report.flux ? ", reconciled by Flux" : ""}).`,
-      ...report.applied.map(
-        l => `  layer ${l.layer.padEnd(12)} ${String(l.objects).padStart(4)} objects, ${l.denied.length} refused`,
-      ),
-      `  guardrails on what is running: ${summaryText(report.violations)}`,
-      ...report.notes.map(n => `  note: ${n}`),
-      "  URLs:",
-      ...URLS.map(u => `    ${u}`),
-      ...refusals(denied),
-      "",
-      'Stop everything with "bonsai down".',
-      "",
-    ];
-    process.stdout.write(lines.join("\n"));
-    return denied.length ? 1 : 0;
+    return printSummary(
+      [`The platform is up on k3d (kubectl context ${K3D_CONTEXT}${report.flux ? ", reconciled by Flux" : ""}).`],
+      report,
+      [],
+      "URLs:",
+    );
   }
   process.stderr.write("bonsai up: Docker/k3d not available; using the embedded control plane\n");
   const report = await upEmbedded(dir);
+  return printSummary(
+    [
+      "The platform is up on the embedded control plane (pods are kwok fakes: scheduled and Running, no containers).",
+      `  kubeconfig: ${report.kubeconfig}`,
+      `  export KUBECONFIG=${report.kubeconfig}`,
+    ],
+    report,
+    [`  pods Running: ${report.pods.running}/${report.pods.total}`],
+    "URLs (on k3d; the embedded plane has no ingress data path):",
+  );
+}
+
+/** What either path prints when it is done; exit 1 when an object was refused. */
+function printSummary(
+  head: string[],
+  report: { applied: AppliedLayer[]; violations: Record<string, number>; notes: string[] },
+  state: string[],
+  urlsTitle: string,
+): number {
   const denied = report.applied.flatMap(l => l.denied);
   const lines = [
     "",
-    "The platform is up on the embedded control plane (pods are kwok fakes: scheduled and Running, no containers).",
-    `  kubeconfig: ${report.kubeconfig}`,
-    `  export KUBECONFIG=${report.kubeconfig}`,
+    ...head,
     ...report.applied.map(
       l => `  layer ${l.layer.padEnd(12)} ${String(l.objects).padStart(4)} objects, ${l.denied.length} refused`,
     ),
-    `  pods Running: ${report.pods.running}/${report.pods.total}`,
+    ...state,
     `  guardrails on what is running: ${summaryText(report.violations)}`,
     ...report.notes.map(n => `  note: ${n}`),
-    "  URLs (on k3d; the embedded plane has no ingress data path):",
+    `  ${urlsTitle}`,
     ...URLS.map(u => `    ${u}`),
     ...refusals(denied),
     "",
