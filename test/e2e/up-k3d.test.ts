@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { E2eCluster, SETUP_TIMEOUT_MS, startCluster } from "./cluster";
 import { ensureKubeBinaries } from "../../tools/controlplane/binaries";
+import { cacheRoot } from "../../tools/cache";
 
 // The k3d branch of `bonsai up` — the Mac Mini path — without Docker: k3d and docker are stand-ins that record
 // their arguments and succeed, `npx pepr deploy` is recorded, and the "k3d cluster" is the embedded API server
@@ -31,6 +32,7 @@ const bonsai = (args: string[]) =>
     env: {
       ...process.env,
       PATH: `${fakeBin}:${process.env.PATH}`,
+      ...caches,
       HOME: home,
       BONSAI_STATE_DIR: join(work, "state"),
       // No local-path provisioner here, so Grafana's claim stays Pending: do not wait long for it.
@@ -38,6 +40,16 @@ const bonsai = (args: string[]) =>
     },
   });
 const kubectl = (args: string[]) => c.cp.kubectl(args);
+
+// HOME is a scratch folder (k3d's storage folder is created under it); the Go and Bonsai caches stay where they
+// are, or every run would download and build kustomize, helm and controller-gen again under the new HOME.
+const goEnv = (name: string) => spawnSync("go", ["env", name], { encoding: "utf8" }).stdout.trim();
+const caches = {
+  BONSAI_CACHE: cacheRoot(),
+  GOPATH: goEnv("GOPATH"),
+  GOCACHE: goEnv("GOCACHE"),
+  GOMODCACHE: goEnv("GOMODCACHE"),
+};
 
 beforeAll(async () => {
   c = await startCluster({ module: false });
