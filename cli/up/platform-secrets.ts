@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { stringify } from "yaml";
 import { KubeObject, list, record } from "../../capabilities/policies/k8s-object";
 import { podTemplateOf } from "../../capabilities/policies/pod-security/pod-template";
+import { ordinal } from "../../capabilities/reports/policy-report";
 import type { Kubectl } from "./apply-layers";
 
 export interface SecretNeed {
@@ -35,7 +36,7 @@ export function missingSecrets(objects: KubeObject[]): SecretNeed[] {
       }
     }
   }
-  return [...needs.values()].sort((a, b) => (a.namespace + a.name < b.namespace + b.name ? -1 : 1));
+  return [...needs.values()].sort((a, b) => ordinal(a.namespace, b.namespace) || ordinal(a.name, b.name));
 }
 
 /**

@@ -1,10 +1,9 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { request } from "node:https";
-import { request as httpRequest } from "node:http";
 import { join } from "node:path";
 import { ensureEtcd, ensureKubeBinaries, ensureKwok, KubeBinaries } from "./binaries";
 import { createPki, kubeconfigYaml, Pki } from "./pki";
+import { respondsOk } from "./probe";
 import {
   freePort,
   isAlive,
@@ -17,6 +16,9 @@ import {
   waitFor,
   writePidFile,
 } from "./processes";
+
+/** Component health endpoints serve a self-signed certificate; only their status is read. */
+const INSECURE = { rejectUnauthorized: false };
 
 export type Progress = (message: string) => void;
 
@@ -109,7 +111,7 @@ export class ControlPlane {
           { detach },
         ),
       );
-      await waitFor("etcd", () => httpOk(`http://127.0.0.1:${etcdPort}/health`), {
+      await waitFor("etcd", () => respondsOk(`http://127.0.0.1:${etcdPort}/health`), {
         timeoutMs: 30_000,
         dead: deadOrUndefined(etcd),
         describe: () => tail(etcd.log),
@@ -192,12 +194,12 @@ export class ControlPlane {
           { detach },
         ),
       );
-      await waitFor("kube-controller-manager", () => httpsInsecureOk(`https://127.0.0.1:${kcmPort}/healthz`), {
+      await waitFor("kube-controller-manager", () => respondsOk(`https://127.0.0.1:${kcmPort}/healthz`, INSECURE), {
         timeoutMs: 60_000,
         dead: deadOrUndefined(kcm),
         describe: () => tail(kcm.log),
       });
-      await waitFor("kube-scheduler", () => httpsInsecureOk(`https://127.0.0.1:${schedPort}/healthz`), {
+      await waitFor("kube-scheduler", () => respondsOk(`https://127.0.0.1:${schedPort}/healthz`, INSECURE), {
         timeoutMs: 60_000,
         dead: deadOrUndefined(sched),
         describe: () => tail(sched.log),
@@ -265,24 +267,11 @@ export class ControlPlane {
     return this.procs.filter(p => p.exited).map(p => `${p.name} exited (${JSON.stringify(p.exited)}):\n${tail(p.log)}`);
   }
 
-  async ready(): Promise<boolean> {
-    return new Promise(resolve => {
-      const req = request(
-        `${this.server}/readyz`,
-        {
-          ca: readFileSync(this.pki.caCert),
-          cert: readFileSync(this.pki.adminCert),
-          key: readFileSync(this.pki.adminKey),
-          timeout: 2000,
-        },
-        res => {
-          res.resume();
-          resolve(res.statusCode === 200);
-        },
-      );
-      req.on("error", () => resolve(false));
-      req.on("timeout", () => req.destroy());
-      req.end();
+  ready(): Promise<boolean> {
+    return respondsOk(`${this.server}/readyz`, {
+      ca: readFileSync(this.pki.caCert),
+      cert: readFileSync(this.pki.adminCert),
+      key: readFileSync(this.pki.adminKey),
     });
   }
 
@@ -332,29 +321,4 @@ status:
   allocatable: { cpu: "16", memory: 32Gi, pods: "110" }
   capacity: { cpu: "16", memory: 32Gi, pods: "110" }
 `;
-}
-
-function httpOk(url: string): Promise<boolean> {
-  return new Promise(resolve => {
-    const req = httpRequest(url, { timeout: 2000 }, res => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on("error", () => resolve(false));
-    req.on("timeout", () => req.destroy());
-    req.end();
-  });
-}
-
-/** Component health endpoints serve a self-signed certificate; only their status is read. */
-function httpsInsecureOk(url: string): Promise<boolean> {
-  return new Promise(resolve => {
-    const req = request(url, { rejectUnauthorized: false, timeout: 2000 }, res => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
-    req.on("error", () => resolve(false));
-    req.on("timeout", () => req.destroy());
-    req.end();
-  });
 }

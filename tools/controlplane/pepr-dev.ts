@@ -1,11 +1,11 @@
 import { ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { request } from "node:https";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ControlPlane } from "./controlplane";
 import { isAlive, sleep, tail, waitFor } from "./processes";
+import { respondsOk } from "./probe";
 
 /** Pepr 1.1.4's controller always listens on 3000, and `pepr dev` points the webhooks there. */
 export const PEPR_DEV_PORT = 3000;
@@ -78,21 +78,8 @@ function portInUse(port: number): Promise<boolean> {
   });
 }
 
-function healthz(): Promise<boolean> {
-  return new Promise(resolve => {
-    const req = request(
-      `https://localhost:${PEPR_DEV_PORT}/healthz`,
-      { rejectUnauthorized: false, timeout: 2000 },
-      res => {
-        res.resume();
-        resolve(res.statusCode === 200);
-      },
-    );
-    req.on("error", () => resolve(false));
-    req.on("timeout", () => req.destroy());
-    req.end();
-  });
-}
+// pepr dev serves a self-signed certificate; only the status is read.
+const healthz = () => respondsOk(`https://localhost:${PEPR_DEV_PORT}/healthz`, { rejectUnauthorized: false });
 
 /**
  * The module running against a control plane exactly as `npx pepr dev --host localhost` runs it: built
