@@ -7,7 +7,7 @@ PACKAGES=(
   postgresql-15          # PostgreSQL server + psql: test/real/postgres-pgbouncer.test.ts
   postgresql-client-15   # psql, pg_isready: the same tests and `bonsai smoke`
   pgbouncer              # test/real/postgres-pgbouncer.test.ts
-  openjdk-17-jre-headless # Kafka and ZooKeeper from Maven Central jars: test/real/kafka*.test.ts
+  openjdk-17-jdk-headless # Kafka and ZooKeeper from Maven Central jars; javac builds the test client: test/real/kafka*.test.ts
   maven                  # resolves those jars (cached under ~/.cache/bonsai/kafka-<version>/)
   python3-venv           # pgAdmin from PyPI in a cached venv: test/real/pgadmin.test.ts
   openssl                # the local CA and ingress certificate of `bonsai up`

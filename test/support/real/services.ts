@@ -17,7 +17,7 @@ export interface Address {
   port: number;
 }
 
-interface ServicePort {
+export interface ServicePort {
   name?: string;
   port: number;
   targetPort?: number | string;
@@ -49,6 +49,21 @@ export class ServiceMap {
   /** Registers a name that is not a Service (a pod's own `localhost`). */
   registerRaw(host: string, port: number, local: Address): void {
     this.map.set(`${host}:${port}`, local);
+  }
+
+  /** The Services of `namespace` whose selector matches `labels` (the Services in front of a workload's pods). */
+  servicesSelecting(labels: Record<string, string>, namespace: string) {
+    return this.objects
+      .filter(o => o.kind === "Service" && o.metadata?.namespace === namespace)
+      .map(o => {
+        const spec = (o.spec ?? {}) as { selector?: Record<string, string>; ports?: ServicePort[]; clusterIP?: string };
+        return { name: String(o.metadata?.name), spec };
+      })
+      .filter(({ spec }) => {
+        const selector = Object.entries(spec.selector ?? {});
+        return selector.length > 0 && selector.every(([k, v]) => labels[k] === v);
+      })
+      .map(({ name, spec }) => ({ name, ports: spec.ports ?? [], headless: spec.clusterIP === "None" }));
   }
 
   resolve(host: string, port: number): Address {
