@@ -1,6 +1,7 @@
 import type { V1ObjectMeta } from "@kubernetes/client-node";
 import { KubeObject, list, record } from "../k8s-object";
 import type { PolicyResult } from "../result";
+import { compileNamePattern, NAME_PATTERNS_MAX, NamePattern } from "../../engine/name-pattern";
 
 export const EXEMPTION_GROUP = "policy.bonsai.dev";
 export const EXEMPTION_VERSION = "v1alpha1";
@@ -15,8 +16,8 @@ export interface Exemption {
   policies: Map<string, Set<string>>;
   namespaces: Set<string>;
   kinds: Set<string>;
-  /** Anchored regular expressions over the resource's name; empty means any name. */
-  names: RegExp[];
+  /** Anchored RE2 patterns over the resource's name, matched in linear time; empty means any name. */
+  names: NamePattern[];
 }
 
 export interface ExemptionProblem {
@@ -95,20 +96,21 @@ export function parseExemption(
         message: `${JSON.stringify(k)} is not a Kubernetes kind (e.g. Deployment)`,
       });
   });
-  const names: RegExp[] = [];
-  list(match?.names).forEach((pattern, i) => {
+  const names: NamePattern[] = [];
+  const patterns = list(match?.names);
+  if (patterns.length > NAME_PATTERNS_MAX)
+    problems.push({
+      path: "spec.match.names",
+      message: `lists ${patterns.length} patterns; at most ${NAME_PATTERNS_MAX} (combine them with | or split the Exemption)`,
+    });
+  patterns.slice(0, NAME_PATTERNS_MAX).forEach((pattern, i) => {
     if (typeof pattern !== "string" || !pattern) {
-      problems.push({ path: `spec.match.names[${i}]`, message: "must be a non-empty regular expression" });
+      problems.push({ path: `spec.match.names[${i}]`, message: "must be a non-empty regular expression (RE2 syntax)" });
       return;
     }
-    try {
-      names.push(new RegExp(`^(?:${pattern})$`));
-    } catch (err) {
-      problems.push({
-        path: `spec.match.names[${i}]`,
-        message: `${JSON.stringify(pattern)} is not a valid regular expression (${(err as Error).message}); patterns are anchored, e.g. "pgadmin(-.*)?"`,
-      });
-    }
+    const compiled = compileNamePattern(pattern);
+    if (compiled.pattern) names.push(compiled.pattern);
+    else problems.push({ path: `spec.match.names[${i}]`, message: `${JSON.stringify(pattern)} ${compiled.problem}` });
   });
 
   if (problems.length) return { problems };
