@@ -1,7 +1,7 @@
 import { Capability, a, PeprValidateRequest } from "pepr";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { decideAdmission } from "./policies/admission";
-import type { KubeObject } from "./policies/k8s-object";
+import { decideAdmission } from "./engine/admission";
+import type { KubeObject } from "./k8s/object";
 import { admissionContext } from "./live-state";
 import { Exemption } from "./kinds/exemption";
 import { recordAdmission } from "./policy-reports";

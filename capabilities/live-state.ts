@@ -1,8 +1,8 @@
 import { a, K8s, Log } from "pepr";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { buildContext } from "./policies/context";
-import type { KubeObject } from "./policies/k8s-object";
-import type { PolicyContext } from "./policies/policy";
+import { buildContext } from "./engine/context";
+import type { KubeObject } from "./k8s/object";
+import type { PolicyContext } from "./engine/policy";
 import { Exemption } from "./kinds/exemption";
 
 /**

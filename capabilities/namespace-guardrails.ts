@@ -1,7 +1,7 @@
 import { Capability, a, K8s, Log } from "pepr";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { isAppNamespace } from "./config/platform";
-import { guardrailObjectsFor, isManagedGuardrail } from "./policies/namespace-guardrails";
+import { guardrailObjectsFor, isManagedGuardrail } from "./config/namespace-guardrails";
 
 /**
  * Keeps every app namespace's ResourceQuota, LimitRange, default-deny and DNS egress in place: applied

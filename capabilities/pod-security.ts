@@ -1,6 +1,6 @@
 import { Capability, a, PeprMutateRequest } from "pepr";
 import { applySecureDefaults } from "./policies/pod-security/mutate";
-import type { KubeObject } from "./policies/k8s-object";
+import type { KubeObject } from "./k8s/object";
 
 /**
  * Fills the missing security fields of Pods with the platform's safe defaults. The logic lives in

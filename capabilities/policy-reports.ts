@@ -1,9 +1,9 @@
 import { Capability, a, K8s, Log, metricsCollector } from "pepr";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { hostname } from "node:os";
-import type { AdmissionDecision } from "./policies/admission";
-import { evaluateObject } from "./policies/engine";
-import type { KubeObject } from "./policies/k8s-object";
+import type { AdmissionDecision } from "./engine/admission";
+import { evaluateObject } from "./engine/engine";
+import type { KubeObject } from "./k8s/object";
 import { ReportStore } from "./reports/report-store";
 import { admissionResults, denialEvent } from "./reports/admission-results";
 import { EventThrottle, eventKey } from "./reports/event-throttle";
@@ -11,7 +11,7 @@ import { verdictLogLines } from "./reports/verdict-log";
 import { admissionContext } from "./live-state";
 import { ClusterPolicyReportKind, PolicyReportKind } from "./kinds/policy-report";
 import { Exemption } from "./kinds/exemption";
-import { EXEMPTION_API_VERSION, EXEMPTION_KIND } from "./policies/exemptions/exemption";
+import { EXEMPTION_API_VERSION, EXEMPTION_KIND } from "./engine/exemptions";
 
 /**
  * In-cluster PolicyReports. The background scan (watcher) writes `bonsai-scan` in every namespace; each

@@ -1,4 +1,4 @@
-import { isRecord, KubeObject, list, record } from "../capabilities/policies/k8s-object";
+import { isRecord, KubeObject, list, record } from "../capabilities/k8s/object";
 
 /**
  * A NetworkPolicy evaluator for rendered manifests: which endpoint may open a connection to which other

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { Agent } from "node:https";
 import { join } from "node:path";
 import { parse } from "yaml";
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import type { KubeObject } from "../../capabilities/k8s/object";
 import { Judge, LoadRequest, runLoad, Sample, sendOne } from "../lib/load";
 import { load1 } from "../lib/machine";
 import { barePod, BENCH_NAMESPACE, compliantDeployment, compliantPod, largePod, privilegedPod } from "../lib/objects";

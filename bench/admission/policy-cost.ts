@@ -1,6 +1,6 @@
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
-import { decideAdmission } from "../../capabilities/policies/admission";
-import { buildContext } from "../../capabilities/policies/context";
+import type { KubeObject } from "../../capabilities/k8s/object";
+import { decideAdmission } from "../../capabilities/engine/admission";
+import { buildContext } from "../../capabilities/engine/context";
 import { applySecureDefaults } from "../../capabilities/policies/pod-security/mutate";
 import { barePod, compliantDeployment, compliantPod, largePod, privilegedPod } from "../lib/objects";
 import { nowMs, round } from "../lib/stats";

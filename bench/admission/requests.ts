@@ -1,4 +1,4 @@
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import type { KubeObject } from "../../capabilities/k8s/object";
 import { barePod, compliantDeployment, compliantPod, largePod, privilegedPod } from "../lib/objects";
 
 /** One request of the mix: which webhook and which AdmissionReview body (with a uid placeholder). */

@@ -1,9 +1,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { APP_NAMESPACES } from "../../capabilities/config/platform";
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
-import { guardrailObjectsFor } from "../../capabilities/policies/namespace-guardrails";
-import { parseYaml } from "../../cli/audit/load";
+import type { KubeObject } from "../../capabilities/k8s/object";
+import { guardrailObjectsFor } from "../../capabilities/config/namespace-guardrails";
+import { parseYaml } from "../../lib/render/inputs";
 import { REPO_ROOT } from "./results";
 
 function yamlFiles(dir: string): string[] {

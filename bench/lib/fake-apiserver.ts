@@ -1,7 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
 import { writeFileSync } from "node:fs";
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import type { KubeObject } from "../../capabilities/k8s/object";
 
 /**
  * The few Kubernetes API calls an admission-mode Pepr controller makes, answered from memory over plain

@@ -1,4 +1,4 @@
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import type { KubeObject } from "../../capabilities/k8s/object";
 
 /**
  * Synthetic but realistic Kubernetes objects for the benchmarks: the shapes the admission benchmark

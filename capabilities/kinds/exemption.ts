@@ -1,5 +1,5 @@
 import { a, RegisterKind } from "pepr";
-import { EXEMPTION_GROUP, EXEMPTION_KIND, EXEMPTION_VERSION } from "../policies/exemptions/exemption";
+import { EXEMPTION_GROUP, EXEMPTION_KIND, EXEMPTION_VERSION } from "../engine/exemptions";
 
 /** Bonsai's Exemption custom resource (CRD in apps/crds/exemptions), as the Pepr client sees it. */
 export class Exemption extends a.GenericKind {

@@ -1,6 +1,6 @@
-import type { AdmissionDecision } from "../policies/admission";
-import type { KubeObject } from "../policies/k8s-object";
-import type { PolicyResult } from "../policies/result";
+import type { AdmissionDecision } from "../engine/admission";
+import type { KubeObject } from "../k8s/object";
+import type { PolicyResult } from "../engine/result";
 
 /**
  * What an admission outcome adds to the reports: its non-pass results, marked with what admission did. A

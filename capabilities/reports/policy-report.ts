@@ -1,4 +1,4 @@
-import type { PolicyResult, ResourceRef, ResultStatus } from "../policies/result";
+import type { PolicyResult, ResourceRef, ResultStatus } from "../engine/result";
 
 export const REPORT_API_VERSION = "wgpolicyk8s.io/v1alpha2";
 export const REPORT_SOURCE = "bonsai";

@@ -1,4 +1,4 @@
-import type { PolicyResult, ResultStatus } from "../policies/result";
+import type { PolicyResult, ResultStatus } from "../engine/result";
 import {
   emptySummary,
   isClusterScoped,

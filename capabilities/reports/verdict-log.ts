@@ -1,4 +1,4 @@
-import type { PolicyResult, ResultStatus } from "../policies/result";
+import type { PolicyResult, ResultStatus } from "../engine/result";
 
 /**
  * A structured log line for one policy's non-pass verdict on one admitted or refused object. Alloy ships

@@ -5,11 +5,18 @@ import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { APP_NAMESPACES } from "../../capabilities/config/platform";
-import { KubeObject, record } from "../../capabilities/policies/k8s-object";
-import { guardrailObjectsFor } from "../../capabilities/policies/namespace-guardrails";
-import { computeFootprint, Footprint, MAC_MINI, NamespaceFootprint, verdict, Verdict } from "../../bench/lib/footprint";
-import { localChartRelease } from "../audit/helm-release";
-import { InputError, loadInputs, parseYaml } from "../audit/load";
+import { KubeObject, record } from "../../capabilities/k8s/object";
+import { guardrailObjectsFor } from "../../capabilities/config/namespace-guardrails";
+import {
+  computeFootprint,
+  Footprint,
+  MAC_MINI,
+  NamespaceFootprint,
+  verdict,
+  Verdict,
+} from "../../lib/footprint/compute";
+import { localChartRelease } from "../../lib/render/helm-release";
+import { InputError, loadInputs, parseYaml } from "../../lib/render/inputs";
 
 const HELP = `Usage: bonsai footprint [options] [path...]
 

@@ -1,5 +1,5 @@
 import type { ReportList, ReportResult } from "../../capabilities/reports/policy-report";
-import { describeRule } from "../../capabilities/policies/registry";
+import { describeRule } from "../../capabilities/engine/registry";
 
 /** SARIF 2.1.0 (what code-scanning tools ingest): one run, one rule per policy/rule, one result per non-pass. */
 const LEVEL: Record<string, "error" | "warning" | "note" | undefined> = {

@@ -1,10 +1,10 @@
 import { stringify } from "yaml";
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
-import { contextFromObjects } from "../../capabilities/policies/context";
-import { evaluateObject } from "../../capabilities/policies/engine";
+import type { KubeObject } from "../../capabilities/k8s/object";
+import { contextFromObjects } from "../../capabilities/engine/context";
+import { evaluateObject } from "../../capabilities/engine/engine";
 import { sleep } from "../../tools/controlplane/processes";
-import { clusterLayers } from "./layers";
-import { renderLayer } from "./render-layer";
+import { clusterLayers } from "../../lib/render/layers";
+import { renderLayer } from "../../lib/render/render-layer";
 import { fluxCrdFiles } from "./flux-crds";
 
 /** kubectl against the target cluster: the embedded plane's own, or the one on PATH for k3d. */

@@ -2,11 +2,11 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import type { KubeObject } from "../../capabilities/k8s/object";
 import { AppliedLayer, applyLayers, applyObjects, installFluxCrds, Kubectl, liveSummary } from "./apply-layers";
-import { clusterLayers } from "./layers";
+import { clusterLayers } from "../../lib/render/layers";
 import { ensureSecrets, missingSecrets } from "./platform-secrets";
-import { renderLayer } from "./render-layer";
+import { renderLayer } from "../../lib/render/render-layer";
 import { REPO_ROOT } from "./state";
 
 export const K3D_CLUSTER = "bonsai";

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { stringify } from "yaml";
-import { KubeObject, list, record } from "../../capabilities/policies/k8s-object";
-import { podTemplateOf } from "../../capabilities/policies/pod-security/pod-template";
+import { KubeObject, list, record } from "../../capabilities/k8s/object";
+import { podTemplateOf } from "../../capabilities/k8s/pod-template";
 import { ordinal } from "../../capabilities/reports/policy-report";
 import type { Kubectl } from "./apply-layers";
 

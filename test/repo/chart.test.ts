@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { helmLint, helmTemplate } from "../../tools/helm";
-import { localChartRelease } from "../../cli/audit/helm-release";
+import { localChartRelease } from "../../lib/render/helm-release";
 import { parse, renderedPlatform, REPO } from "./rendered";
 
 const CHART = join(REPO, "charts", "bonsai-app");

@@ -1,9 +1,9 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { loadAll } from "js-yaml";
-import { isRecord, KubeObject } from "../../capabilities/policies/k8s-object";
+import { isRecord, KubeObject } from "../../capabilities/k8s/object";
 import { kustomizeBuild } from "../../tools/kustomize";
-import { renderLocalRelease } from "../../cli/audit/charts";
+import { renderLocalRelease } from "../../lib/render/charts";
 
 export const REPO = join(__dirname, "..", "..");
 

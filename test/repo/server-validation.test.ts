@@ -5,7 +5,7 @@ import { stringify } from "yaml";
 import { ControlPlane } from "../../tools/controlplane/controlplane";
 import { fluxCrdFiles } from "../../tools/flux-crds";
 import { kustomizeBuild } from "../../tools/kustomize";
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import type { KubeObject } from "../../capabilities/k8s/object";
 import { SETUP_TIMEOUT_MS } from "../e2e/cluster";
 import { parse, renderedPlatform, REPO } from "./rendered";
 

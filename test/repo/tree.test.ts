@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { load } from "js-yaml";
 import { kustomizeBuild } from "../../tools/kustomize";
 import { APP_NAMESPACES, LIMIT_RANGE, QUOTA } from "../../capabilities/config/platform";
-import { guardrailObjectsFor } from "../../capabilities/policies/namespace-guardrails";
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import { guardrailObjectsFor } from "../../capabilities/config/namespace-guardrails";
+import type { KubeObject } from "../../capabilities/k8s/object";
 import { find, kustomizationRoots, parse, renderedPlatform, REPO } from "./rendered";
 
 const platform = renderedPlatform();

@@ -1,4 +1,4 @@
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import type { KubeObject } from "../../capabilities/k8s/object";
 
 /** A Pod that satisfies restricted and the platform's hardening rules; tests break one field at a time. */
 export function compliantPod(name = "ok"): KubeObject {
@@ -59,4 +59,4 @@ export function withSpec(pod: KubeObject, edit: (spec: Record<string, any>) => v
 }
 
 /** An admission-like context: restricted, after mutation, with the given LimitRanges and Exemptions. */
-export { contextFromObjects } from "../../capabilities/policies/context";
+export { contextFromObjects } from "../../capabilities/engine/context";

@@ -1,6 +1,6 @@
 import { admissionResults, denialEvent } from "../../capabilities/reports/admission-results";
-import { decideAdmission } from "../../capabilities/policies/admission";
-import { contextFromObjects } from "../../capabilities/policies/context";
+import { decideAdmission } from "../../capabilities/engine/admission";
+import { contextFromObjects } from "../../capabilities/engine/context";
 import { asWorkload, compliantPod, withSpec } from "../support/pods";
 
 const ctx = contextFromObjects([], { level: "restricted", mutate: true });

@@ -1,4 +1,4 @@
-import { admissionRequestProblems, rejectMalformedRequest } from "../../capabilities/policies/admission-review";
+import { admissionRequestProblems, rejectMalformedRequest } from "../../capabilities/engine/admission-review";
 
 const good = {
   uid: "1",

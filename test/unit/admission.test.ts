@@ -1,6 +1,6 @@
-import { decideAdmission } from "../../capabilities/policies/admission";
-import { contextFromObjects } from "../../capabilities/policies/context";
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import { decideAdmission } from "../../capabilities/engine/admission";
+import { contextFromObjects } from "../../capabilities/engine/context";
+import type { KubeObject } from "../../capabilities/k8s/object";
 import { asWorkload, compliantPod, withSpec } from "../support/pods";
 
 const ctx = contextFromObjects([], { level: "restricted", mutate: true });

@@ -1,11 +1,11 @@
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import type { KubeObject } from "../../capabilities/k8s/object";
 import {
   computeFootprint,
   containerAmounts,
   defaultsByNamespace,
   podAmounts,
   verdict,
-} from "../../bench/lib/footprint";
+} from "../../lib/footprint/compute";
 
 const Mi = 2 ** 20;
 const Gi = 2 ** 30;

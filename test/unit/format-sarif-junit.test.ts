@@ -2,10 +2,10 @@ import Ajv from "ajv-draft-04";
 import { formatSarif } from "../../cli/format/sarif";
 import { formatJunit } from "../../cli/format/junit";
 import { buildReports } from "../../capabilities/reports/policy-report";
-import { contextFromObjects } from "../../capabilities/policies/context";
-import { evaluateObject } from "../../capabilities/policies/engine";
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
-import type { PolicyResult } from "../../capabilities/policies/result";
+import { contextFromObjects } from "../../capabilities/engine/context";
+import { evaluateObject } from "../../capabilities/engine/engine";
+import type { KubeObject } from "../../capabilities/k8s/object";
+import type { PolicyResult } from "../../capabilities/engine/result";
 import { sarifSchema } from "../../tools/sarif-schema";
 import { asWorkload, compliantPod, withSpec } from "../support/pods";
 

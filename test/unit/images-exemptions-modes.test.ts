@@ -1,12 +1,12 @@
 import { imageReference, parseImage } from "../../capabilities/policies/images/image-reference";
-import { parseExemption, covers } from "../../capabilities/policies/exemptions/exemption";
-import { KNOWN_RULES } from "../../capabilities/policies/registry";
-import { contextFromObjects } from "../../capabilities/policies/context";
-import { applyModes, evaluateObject } from "../../capabilities/policies/engine";
-import { decideAdmission } from "../../capabilities/policies/admission";
+import { parseExemption, covers } from "../../capabilities/engine/exemptions";
+import { KNOWN_RULES } from "../../capabilities/engine/registry";
+import { contextFromObjects } from "../../capabilities/engine/context";
+import { applyModes, evaluateObject } from "../../capabilities/engine/engine";
+import { decideAdmission } from "../../capabilities/engine/admission";
 import { MODES, modeOverrides } from "../../capabilities/config/platform";
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
-import type { PolicyResult } from "../../capabilities/policies/result";
+import type { KubeObject } from "../../capabilities/k8s/object";
+import type { PolicyResult } from "../../capabilities/engine/result";
 import { compliantPod, withSpec } from "../support/pods";
 
 const ctx = (objects: KubeObject[] = [], mutate = false) =>

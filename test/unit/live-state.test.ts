@@ -1,5 +1,5 @@
 import { RefreshingList } from "../../capabilities/live-state";
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import type { KubeObject } from "../../capabilities/k8s/object";
 
 const obj = (name: string): KubeObject => ({ apiVersion: "v1", kind: "LimitRange", metadata: { name } });
 

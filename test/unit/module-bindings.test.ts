@@ -6,8 +6,8 @@ const { PodSecurity } = require("../../capabilities/pod-security") as typeof imp
 const { NamespaceGuardrails } =
   require("../../capabilities/namespace-guardrails") as typeof import("../../capabilities/namespace-guardrails");
 /* eslint-enable @typescript-eslint/no-require-imports */
-import { GOVERNED_KINDS } from "../../capabilities/policies/registry";
-import { POD_CARRYING_KINDS } from "../../capabilities/policies/pod-security/pod-template";
+import { GOVERNED_KINDS } from "../../capabilities/engine/registry";
+import { POD_CARRYING_KINDS } from "../../capabilities/k8s/pod-template";
 
 // The registry is the source of truth: a policy for a kind the webhook never sees would silently do nothing.
 describe("the module's Pepr bindings", () => {

@@ -4,7 +4,7 @@ import {
   withSecureDefaults,
 } from "../../capabilities/policies/pod-security/mutate";
 import { evaluatePodSecurity } from "../../capabilities/policies/pod-security/policy";
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import type { KubeObject } from "../../capabilities/k8s/object";
 import { asWorkload } from "../support/pods";
 
 const bare = (): KubeObject => ({

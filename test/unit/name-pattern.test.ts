@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { load } from "js-yaml";
 import { compileNamePattern, NAME_PATTERN_MAX_LENGTH, NAME_PATTERNS_MAX } from "../../capabilities/engine/name-pattern";
-import { parseExemption } from "../../capabilities/policies/exemptions/exemption";
-import { KNOWN_RULES } from "../../capabilities/policies/registry";
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import { parseExemption } from "../../capabilities/engine/exemptions";
+import { KNOWN_RULES } from "../../capabilities/engine/registry";
+import type { KubeObject } from "../../capabilities/k8s/object";
 
 // The pattern: with JavaScript's backtracking RegExp a 34-character name took 28.8 s.
 const REDOS = "([a-z0-9]+-?)*-canary";

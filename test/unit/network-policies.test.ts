@@ -1,9 +1,9 @@
 import { networkFlows } from "../../capabilities/policies/network/network-flows";
 import { defaultDenyDeletion, NAMESPACE_CONTROLLER } from "../../capabilities/policies/network/default-deny";
 import { serviceType } from "../../capabilities/policies/services/service-type";
-import { contextFromObjects } from "../../capabilities/policies/context";
-import { guardrailObjectsFor } from "../../capabilities/policies/namespace-guardrails";
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import { contextFromObjects } from "../../capabilities/engine/context";
+import { guardrailObjectsFor } from "../../capabilities/config/namespace-guardrails";
+import type { KubeObject } from "../../capabilities/k8s/object";
 
 const ctx = contextFromObjects([], { level: "restricted", mutate: false });
 const netpol = (namespace: string, spec: Record<string, unknown>): KubeObject => ({

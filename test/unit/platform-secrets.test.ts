@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { ensureSecrets, missingSecrets } from "../../cli/up/platform-secrets";
 import type { Kubectl } from "../../cli/up/apply-layers";
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import type { KubeObject } from "../../capabilities/k8s/object";
 
 const workload = (namespace: string, env: unknown[]): KubeObject => ({
   apiVersion: "apps/v1",

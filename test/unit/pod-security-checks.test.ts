@@ -1,6 +1,6 @@
 import { evaluatePodSecurity, HARDENING_POLICY, PSS_POLICY } from "../../capabilities/policies/pod-security/policy";
 import { checksFor } from "../../capabilities/policies/pod-security/profile";
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import type { KubeObject } from "../../capabilities/k8s/object";
 import { asWorkload, compliantPod, withSpec } from "../support/pods";
 
 const fails = (obj: KubeObject, level: "baseline" | "restricted" = "restricted") =>

@@ -1,10 +1,10 @@
 import fc from "fast-check";
 import { applySecureDefaults } from "../../capabilities/policies/pod-security/mutate";
 import { evaluatePodSecurity } from "../../capabilities/policies/pod-security/policy";
-import { decideAdmission } from "../../capabilities/policies/admission";
-import { contextFromObjects } from "../../capabilities/policies/context";
-import { evaluateObject } from "../../capabilities/policies/engine";
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import { decideAdmission } from "../../capabilities/engine/admission";
+import { contextFromObjects } from "../../capabilities/engine/context";
+import { evaluateObject } from "../../capabilities/engine/engine";
+import type { KubeObject } from "../../capabilities/k8s/object";
 
 // Thousands of generated specs: the policy code must never throw, whatever it is given.
 const junk = fc.anything({ maxDepth: 4, withNullPrototype: false, withObjectString: true });

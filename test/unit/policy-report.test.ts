@@ -1,5 +1,5 @@
 import { buildReports, compareResults } from "../../capabilities/reports/policy-report";
-import type { PolicyResult } from "../../capabilities/policies/result";
+import type { PolicyResult } from "../../capabilities/engine/result";
 
 const result = (over: Partial<PolicyResult> & { resource: PolicyResult["resource"] }): PolicyResult => ({
   policy: "pod-security-standards",

@@ -1,7 +1,7 @@
 import { parse } from "yaml";
 import { evaluatePodSecurity } from "../../capabilities/policies/pod-security/policy";
 import { categoryFor } from "../../capabilities/policies/pod-security/profile";
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import type { KubeObject } from "../../capabilities/k8s/object";
 import { loadPsaFixtures, PSA_VERSION } from "../../tools/psa-fixtures";
 
 // Every fixture Pod Security Admission v0.35 ships must get the same verdict from our checks.

@@ -1,7 +1,7 @@
 import { metricsCollector } from "pepr";
 import { recordAdmission, RESULTS_METRIC } from "../../capabilities/policy-reports";
-import { decideAdmission } from "../../capabilities/policies/admission";
-import { contextFromObjects } from "../../capabilities/policies/context";
+import { decideAdmission } from "../../capabilities/engine/admission";
+import { contextFromObjects } from "../../capabilities/engine/context";
 import { MODES } from "../../capabilities/config/platform";
 
 describe("admission metrics", () => {

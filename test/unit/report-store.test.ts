@@ -1,5 +1,5 @@
 import { ReportStore } from "../../capabilities/reports/report-store";
-import type { PolicyResult } from "../../capabilities/policies/result";
+import type { PolicyResult } from "../../capabilities/engine/result";
 
 const result = (i: number, over: Partial<PolicyResult> = {}): PolicyResult => ({
   policy: "pod-security-standards",

@@ -1,10 +1,10 @@
 import { containerResources } from "../../capabilities/policies/resources/container-resources";
 import { resourceCaps } from "../../capabilities/policies/resources/resource-caps";
-import { contextFromObjects } from "../../capabilities/policies/context";
-import { parseQuantity } from "../../capabilities/policies/quantity";
-import { guardrailObjectsFor } from "../../capabilities/policies/namespace-guardrails";
+import { contextFromObjects } from "../../capabilities/engine/context";
+import { parseQuantity } from "../../capabilities/k8s/quantity";
+import { guardrailObjectsFor } from "../../capabilities/config/namespace-guardrails";
 import { LIMIT_RANGE, QUOTA } from "../../capabilities/config/platform";
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import type { KubeObject } from "../../capabilities/k8s/object";
 import { asWorkload, compliantPod, withSpec } from "../support/pods";
 
 const ctx = (objects: KubeObject[] = []) => contextFromObjects(objects, { level: "restricted", mutate: false });

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { verdictLogLines } from "../../capabilities/reports/verdict-log";
-import { decideAdmission } from "../../capabilities/policies/admission";
-import { contextFromObjects } from "../../capabilities/policies/context";
+import { decideAdmission } from "../../capabilities/engine/admission";
+import { contextFromObjects } from "../../capabilities/engine/context";
 import { compliantPod, withSpec } from "../support/pods";
 
 const ctx = contextFromObjects([], { level: "restricted", mutate: true });

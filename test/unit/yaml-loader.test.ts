@@ -1,4 +1,4 @@
-import { InputError, parseYaml } from "../../cli/audit/load";
+import { InputError, parseYaml } from "../../lib/render/inputs";
 
 describe("the audit's YAML loader", () => {
   it("reads unquoted timestamps as strings, as the API server does", () => {

@@ -1,8 +1,8 @@
-import { KubeObject } from "../k8s-object";
-import { Policy, verdicts } from "../policy";
-import { resourceRef } from "../result";
-import { containersOf } from "../pod-security/containers";
-import { podTemplateOf, POD_CARRYING_KINDS } from "../pod-security/pod-template";
+import { KubeObject } from "../../k8s/object";
+import { Policy, verdicts } from "../../engine/policy";
+import { resourceRef } from "../../engine/result";
+import { containersOf } from "../../k8s/containers";
+import { podTemplateOf, POD_CARRYING_KINDS } from "../../k8s/pod-template";
 
 // The grammar of github.com/distribution/reference, the one container runtimes parse images with.
 const DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";

@@ -1,5 +1,5 @@
 import { isAppNamespace, NETWORK } from "../../config/platform";
-import { KubeObject, objectRef, record } from "../k8s-object";
+import { KubeObject, objectRef, record } from "../../k8s/object";
 
 /** The namespace controller deletes everything in a terminating namespace; it must not be blocked. */
 export const NAMESPACE_CONTROLLER = "system:serviceaccount:kube-system:namespace-controller";

@@ -1,8 +1,8 @@
 import type { V1LabelSelector } from "@kubernetes/client-node";
 import { APP_NAMESPACES, DNS, FLOWS, FlowRule, isAppNamespace } from "../../config/platform";
-import { KubeObject, list, record } from "../k8s-object";
-import { Policy, verdicts } from "../policy";
-import { resourceRef } from "../result";
+import { KubeObject, list, record } from "../../k8s/object";
+import { Policy, verdicts } from "../../engine/policy";
+import { resourceRef } from "../../engine/result";
 
 const NAME_LABEL = "kubernetes.io/metadata.name";
 

@@ -1,4 +1,4 @@
-import type { PodTemplate } from "./pod-template";
+import type { PodTemplate } from "../../k8s/pod-template";
 
 /** The Pod Security Standards profiles, in the order they tighten. */
 export type Level = "baseline" | "restricted";

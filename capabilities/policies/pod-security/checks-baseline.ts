@@ -1,8 +1,8 @@
 import type { V1Probe, V1LifecycleHandler, V1SELinuxOptions, V1PodSecurityContext } from "@kubernetes/client-node";
-import { isSet, list, record } from "../k8s-object";
+import { isSet, list, record } from "../../k8s/object";
 import type { PodCheck, Finding } from "./check";
-import { containersOf, inUserNamespace } from "./containers";
-import type { PodTemplate } from "./pod-template";
+import { containersOf, inUserNamespace } from "../../k8s/containers";
+import type { PodTemplate } from "../../k8s/pod-template";
 
 // Kubernetes v1.35 semantics of k8s.io/pod-security-admission/policy/check_*.go, one field per finding.
 

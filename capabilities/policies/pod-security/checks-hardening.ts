@@ -1,7 +1,7 @@
 import type { V1PodSecurityContext } from "@kubernetes/client-node";
-import { record } from "../k8s-object";
+import { record } from "../../k8s/object";
 import type { Finding, PodCheck } from "./check";
-import { containersOf, isWindowsPod } from "./containers";
+import { containersOf, isWindowsPod } from "../../k8s/containers";
 
 // The platform's own rules on top of the Pod Security Standards (seed: "Pod Security" section).
 

@@ -1,8 +1,8 @@
 import type { V1PodSecurityContext } from "@kubernetes/client-node";
-import { isSet, list, record } from "../k8s-object";
+import { isSet, list, record } from "../../k8s/object";
 import type { Finding, PodCheck } from "./check";
 import { badSeccompProfiles, SECCOMP_TYPES, unmaskedProcMounts } from "./checks-baseline";
-import { containersOf, inUserNamespace, isWindowsPod } from "./containers";
+import { containersOf, inUserNamespace, isWindowsPod } from "../../k8s/containers";
 
 // Kubernetes v1.35 semantics of the restricted-level checks in k8s.io/pod-security-admission/policy.
 

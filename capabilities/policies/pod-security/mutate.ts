@@ -1,8 +1,8 @@
 import type { V1Capabilities, V1PodSecurityContext, V1SecurityContext } from "@kubernetes/client-node";
-import { isRecord, isSet, list, record } from "../k8s-object";
-import { containersOf, isWindowsPod } from "./containers";
-import { podTemplateOf } from "./pod-template";
-import type { KubeObject } from "../k8s-object";
+import { isRecord, isSet, list, record } from "../../k8s/object";
+import { containersOf, isWindowsPod } from "../../k8s/containers";
+import { podTemplateOf } from "../../k8s/pod-template";
+import type { KubeObject } from "../../k8s/object";
 
 /** The platform's safe defaults (seed: "Pod Security"), applied only where a field is missing. */
 export const SECURE_DEFAULTS = {

@@ -1,11 +1,11 @@
-import { KubeObject, show } from "../k8s-object";
-import { PolicyResult, resourceRef, Severity } from "../result";
+import { KubeObject, show } from "../../k8s/object";
+import { PolicyResult, resourceRef, Severity } from "../../engine/result";
 import type { Finding, Level, PodCheck } from "./check";
 import { HARDENING_CHECKS } from "./checks-hardening";
 import { withSecureDefaults } from "./mutate";
-import { podTemplateOf } from "./pod-template";
+import { podTemplateOf } from "../../k8s/pod-template";
 import { categoryFor, checksFor } from "./profile";
-import type { Policy } from "../policy";
+import type { Policy } from "../../engine/policy";
 
 export const PSS_POLICY = "pod-security-standards";
 export const HARDENING_POLICY = "pod-hardening";

@@ -1,9 +1,9 @@
 import type { V1ResourceRequirements } from "@kubernetes/client-node";
-import { KubeObject, record } from "../k8s-object";
-import { Policy, verdicts } from "../policy";
-import { resourceRef } from "../result";
-import { containersOf } from "../pod-security/containers";
-import { podTemplateOf, POD_CARRYING_KINDS } from "../pod-security/pod-template";
+import { KubeObject, record } from "../../k8s/object";
+import { Policy, verdicts } from "../../engine/policy";
+import { resourceRef } from "../../engine/result";
+import { containersOf } from "../../k8s/containers";
+import { podTemplateOf, POD_CARRYING_KINDS } from "../../k8s/pod-template";
 
 const RESOURCES = ["cpu", "memory"] as const;
 

@@ -1,8 +1,8 @@
 import { LIMIT_RANGE, QUOTA } from "../../config/platform";
-import { KubeObject, list, record, show } from "../k8s-object";
-import { Policy, verdicts } from "../policy";
-import { parseQuantity } from "../quantity";
-import { resourceRef } from "../result";
+import { KubeObject, list, record, show } from "../../k8s/object";
+import { Policy, verdicts } from "../../engine/policy";
+import { parseQuantity } from "../../k8s/quantity";
+import { resourceRef } from "../../engine/result";
 
 /** Quota keys that mean the same as a capped key (`cpu` is `requests.cpu`). */
 const QUOTA_ALIASES: Record<string, keyof typeof QUOTA.hard> = {

@@ -1,6 +1,6 @@
-import { KubeObject, list, record, show } from "../k8s-object";
-import { Policy, verdicts } from "../policy";
-import { resourceRef } from "../result";
+import { KubeObject, list, record, show } from "../../k8s/object";
+import { Policy, verdicts } from "../../engine/policy";
+import { resourceRef } from "../../engine/result";
 
 /**
  * Services stay inside the cluster: ClusterIP (headless included). Traffic enters through the ingress

@@ -15,7 +15,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { KubeObject } from "../../../capabilities/policies/k8s-object";
+import { KubeObject } from "../../../capabilities/k8s/object";
 import { cacheRoot } from "../../../tools/cache";
 import { containerEnv, containerOf, imageTag, SecretValues } from "./manifests";
 import { mavenJars } from "./maven";

@@ -11,7 +11,7 @@
  */
 import { join } from "node:path";
 import { loadAll } from "js-yaml";
-import { isRecord, KubeObject } from "../../../capabilities/policies/k8s-object";
+import { isRecord, KubeObject } from "../../../capabilities/k8s/object";
 import { kustomizeBuild } from "../../../tools/kustomize";
 
 export const REPO_ROOT = join(__dirname, "..", "..", "..");

@@ -18,7 +18,7 @@ import { existsSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { connect } from "node:net";
-import { KubeObject } from "../../../capabilities/policies/k8s-object";
+import { KubeObject } from "../../../capabilities/k8s/object";
 import { containerEnv, containerOf, SecretValues } from "./manifests";
 import {
   freePort,

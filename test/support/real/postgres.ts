@@ -17,7 +17,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { KubeObject } from "../../../capabilities/policies/k8s-object";
+import { KubeObject } from "../../../capabilities/k8s/object";
 import { containerEnv, containerOf, SecretValues } from "./manifests";
 import {
   freePort,

@@ -10,7 +10,7 @@
  *
  * An address nobody registered is an error naming it, never a silent pass-through to the network.
  */
-import { KubeObject } from "../../../capabilities/policies/k8s-object";
+import { KubeObject } from "../../../capabilities/k8s/object";
 
 export interface Address {
   host: string;

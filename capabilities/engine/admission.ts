@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from "node:util";
 import { evaluateObject, isEnforcedFailure } from "./engine";
-import { KubeObject, objectRef } from "./k8s-object";
-import { podTemplateOf } from "./pod-security/pod-template";
-import { defaultDenyDeletion } from "./network/default-deny";
+import { KubeObject, objectRef } from "../k8s/object";
+import { podTemplateOf } from "../k8s/pod-template";
+import { defaultDenyDeletion } from "../policies/network/default-deny";
 import type { PolicyContext } from "./policy";
 import type { PolicyResult } from "./result";
 

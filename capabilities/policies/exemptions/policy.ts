@@ -1,7 +1,7 @@
-import type { KubeObject } from "../k8s-object";
-import { Policy, verdicts } from "../policy";
-import { resourceRef } from "../result";
-import { EXEMPTION_KIND, parseExemption } from "./exemption";
+import type { KubeObject } from "../../k8s/object";
+import { Policy, verdicts } from "../../engine/policy";
+import { resourceRef } from "../../engine/result";
+import { EXEMPTION_KIND, parseExemption } from "../../engine/exemptions";
 
 /**
  * Exemption objects are validated like any other: a bad regex or an unknown policy is refused at

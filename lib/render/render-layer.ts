@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { loadAll } from "js-yaml";
-import { isRecord, KubeObject } from "../../capabilities/policies/k8s-object";
+import { isRecord, KubeObject } from "../../capabilities/k8s/object";
 import { kustomizeBuild } from "../../tools/kustomize";
-import { renderLocalRelease } from "../audit/charts";
+import { renderLocalRelease } from "./charts";
 
 export interface RenderedLayer {
   objects: KubeObject[];

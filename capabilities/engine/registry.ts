@@ -1,13 +1,13 @@
-import { containerResources } from "./resources/container-resources";
-import { resourceCaps } from "./resources/resource-caps";
-import { networkFlows } from "./network/network-flows";
-import { serviceType } from "./services/service-type";
-import { imageReference } from "./images/image-reference";
-import { exemptionPolicy } from "./exemptions/exemption-policy";
-import { podHardening, podSecurityStandards } from "./pod-security/policy";
+import { containerResources } from "../policies/resources/container-resources";
+import { resourceCaps } from "../policies/resources/resource-caps";
+import { networkFlows } from "../policies/network/network-flows";
+import { serviceType } from "../policies/services/service-type";
+import { imageReference } from "../policies/images/image-reference";
+import { exemptionPolicy } from "../policies/exemptions/policy";
+import { podHardening, podSecurityStandards } from "../policies/pod-security/policy";
 import type { Policy } from "./policy";
-import { PSS_CHECKS } from "./pod-security/profile";
-import { HARDENING_CHECKS } from "./pod-security/checks-hardening";
+import { PSS_CHECKS } from "../policies/pod-security/profile";
+import { HARDENING_CHECKS } from "../policies/pod-security/checks-hardening";
 
 /** Every Bonsai policy. Admission, the audit and the reports all iterate this one list. */
 export const POLICIES: readonly Policy[] = [

@@ -1,7 +1,7 @@
 import { isAppNamespace, LIMIT_RANGE } from "../config/platform";
-import { EXEMPTION_API_VERSION, EXEMPTION_KIND, Exemption, parseExemption } from "./exemptions/exemption";
-import { KubeObject, list, record } from "./k8s-object";
-import type { Level } from "./pod-security/check";
+import { EXEMPTION_API_VERSION, EXEMPTION_KIND, Exemption, parseExemption } from "./exemptions";
+import { KubeObject, list, record } from "../k8s/object";
+import type { Level } from "../policies/pod-security/check";
 import type { LimitRangeDefaults, PolicyContext } from "./policy";
 import { KNOWN_RULES } from "./registry";
 

@@ -1,5 +1,5 @@
 import type { V1Container, V1PodSpec, V1SecurityContext } from "@kubernetes/client-node";
-import { list, record } from "../k8s-object";
+import { list, record } from "./object";
 
 /** One container of a pod spec, with where it sits for messages. */
 export interface ContainerRef {

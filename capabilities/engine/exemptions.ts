@@ -1,7 +1,7 @@
 import type { V1ObjectMeta } from "@kubernetes/client-node";
-import { KubeObject, list, record } from "../k8s-object";
-import type { PolicyResult } from "../result";
-import { compileNamePattern, NAME_PATTERNS_MAX, NamePattern } from "../../engine/name-pattern";
+import { KubeObject, list, record } from "../k8s/object";
+import type { PolicyResult } from "./result";
+import { compileNamePattern, NAME_PATTERNS_MAX, NamePattern } from "./name-pattern";
 
 export const EXEMPTION_GROUP = "policy.bonsai.dev";
 export const EXEMPTION_VERSION = "v1alpha1";

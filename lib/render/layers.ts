@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
-import { isRecord, list, record } from "../../capabilities/policies/k8s-object";
+import { isRecord, list, record } from "../../capabilities/k8s/object";
 import { kustomizeBuild } from "../../tools/kustomize";
 
 /** One Flux Kustomization of the cluster entry point: a folder applied after the layers it depends on. */

@@ -1,7 +1,7 @@
-import type { Level } from "./pod-security/check";
-import type { KubeObject } from "./k8s-object";
+import type { Level } from "../policies/pod-security/check";
+import type { KubeObject } from "../k8s/object";
 import type { PolicyResult } from "./result";
-import type { Exemption } from "./exemptions/exemption";
+import type { Exemption } from "./exemptions";
 
 /** LimitRange container defaults known for a namespace: which resources a missing value would be filled for. */
 export interface LimitRangeDefaults {

@@ -1,5 +1,5 @@
 import type { V1ObjectMeta, V1PodSpec } from "@kubernetes/client-node";
-import { KubeObject, record } from "../k8s-object";
+import { KubeObject, record } from "./object";
 
 /** Where a kind keeps its pod template, as a path of field names from the object's root. */
 const TEMPLATE_PATHS: Record<string, string[]> = {

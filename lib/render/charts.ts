@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
-import type { KubeObject } from "../../capabilities/policies/k8s-object";
+import type { KubeObject } from "../../capabilities/k8s/object";
 import { isClusterScoped } from "../../capabilities/reports/policy-report";
-import { resourceRef } from "../../capabilities/policies/result";
+import { resourceRef } from "../../capabilities/engine/result";
 import { localChartRelease } from "./helm-release";
 
 export type HelmTemplate = (

@@ -1,4 +1,4 @@
-import { isRecord } from "./k8s-object";
+import { isRecord } from "../k8s/object";
 
 const OPERATIONS = new Set(["CREATE", "UPDATE", "DELETE", "CONNECT"]);
 

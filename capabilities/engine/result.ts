@@ -1,5 +1,5 @@
 import type { V1ObjectMeta } from "@kubernetes/client-node";
-import { KubeObject, record } from "./k8s-object";
+import { KubeObject, record } from "../k8s/object";
 
 /** Result values of wgpolicyk8s.io/v1alpha2 PolicyReport results. */
 export type ResultStatus = "pass" | "fail" | "warn" | "error" | "skip";

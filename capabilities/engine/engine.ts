@@ -1,7 +1,7 @@
 import { modeOf } from "../config/platform";
-import { applyExemptions } from "./exemptions/exemption";
-import { withSecureDefaults } from "./pod-security/mutate";
-import { KubeObject, record } from "./k8s-object";
+import { applyExemptions } from "./exemptions";
+import { withSecureDefaults } from "../policies/pod-security/mutate";
+import { KubeObject, record } from "../k8s/object";
 import type { PolicyContext } from "./policy";
 import { policiesFor } from "./registry";
 import { PolicyResult, resourceRef } from "./result";

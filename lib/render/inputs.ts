@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, relative } from "node:path";
 import { CORE_SCHEMA, loadAll, Type, YAMLException } from "js-yaml";
-import { isRecord, KubeObject } from "../../capabilities/policies/k8s-object";
+import { isRecord, KubeObject } from "../../capabilities/k8s/object";
 import { kustomizeBuild } from "../../tools/kustomize";
 import { loadHelm, renderLocalRelease } from "./charts";
 

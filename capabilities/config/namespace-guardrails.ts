@@ -1,5 +1,5 @@
-import { DNS, isAppNamespace, LIMIT_RANGE, NETWORK, QUOTA } from "../config/platform";
-import type { KubeObject } from "./k8s-object";
+import { DNS, isAppNamespace, LIMIT_RANGE, NETWORK, QUOTA } from "./platform";
+import type { KubeObject } from "../k8s/object";
 
 const LABELS = { "app.kubernetes.io/managed-by": "bonsai-guardrails", "app.kubernetes.io/part-of": "bonsai" };
 

@@ -1,5 +1,5 @@
-import { KubeObject, list, record } from "../../capabilities/policies/k8s-object";
-import { parseQuantity } from "../../capabilities/policies/quantity";
+import { KubeObject, list, record } from "../../capabilities/k8s/object";
+import { parseQuantity } from "../../capabilities/k8s/quantity";
 
 /**
  * The platform's footprint: requests and limits of everything it runs, summed per namespace and in total,

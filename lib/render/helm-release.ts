@@ -1,4 +1,4 @@
-import { isRecord, KubeObject, record } from "../../capabilities/policies/k8s-object";
+import { isRecord, KubeObject, record } from "../../capabilities/k8s/object";
 
 /** What `helm template` needs to render a Flux HelmRelease of one of our local charts. */
 export interface LocalChartRelease {
