@@ -29,7 +29,7 @@ test("the broker runs the tree's KRaft settings, storage formatted with our CLUS
   expect(kafka.serverProperties).toMatch(/^process\.roles=broker,controller$/m);
   expect(kafka.serverProperties).toMatch(/^num\.partitions=3$/m);
   const clusterId = containerEnv(containerOf(objects, "StatefulSet", "kafka"), objects).CLUSTER_ID;
-  expect(kafka.metaProperties).toContain(`cluster.id=${clusterId}`);
+  expect(kafka.metaProperties()).toContain(`cluster.id=${clusterId}`);
 });
 
 test("CLUSTER_ID is a base64 UUID, as kafka-storage.sh random-uuid prints (22 characters, 16 bytes)", () => {

@@ -157,3 +157,39 @@ function registerOwnServices(w: Workload, services: ServiceMap, ports: Map<numbe
     }
   }
 }
+
+/** The address-bearing broker properties and the env variables the launcher would derive them from. */
+const ADDRESS_PROPERTIES: [property: string, env: string][] = [
+  ["listeners", "KAFKA_LISTENERS"],
+  ["advertised.listeners", "KAFKA_ADVERTISED_LISTENERS"],
+  ["controller.quorum.voters", "KAFKA_CONTROLLER_QUORUM_VOTERS"],
+  ["zookeeper.connect", "KAFKA_ZOOKEEPER_CONNECT"],
+  ["log.dirs", "KAFKA_LOG_DIRS"],
+  ["log.dir", "KAFKA_LOG_DIR"],
+];
+
+/** `key=value` lines (comments and blanks kept out); a line without `=` is an error naming it. */
+export function parseProperties(text: string, what: string): Map<string, string> {
+  const out = new Map<string, string>();
+  text.split("\n").forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line || line.startsWith("#") || line.startsWith("!")) return;
+    const eq = line.indexOf("=");
+    if (eq <= 0) throw new Error(`${what} line ${i + 1}: "${line}" is not key=value`);
+    out.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
+  });
+  return out;
+}
+
+/** A server.properties given to kafka-server-start.sh directly, with its addresses moved to loopback. */
+export async function localKafkaProperties(
+  props: Map<string, string>,
+  opts: { workload: Workload; services: ServiceMap; stateDir: string },
+): Promise<{ text: string; local: LocalKafkaEnv }> {
+  const env: Record<string, string> = {};
+  for (const [prop, name] of ADDRESS_PROPERTIES) if (props.has(prop)) env[name] = props.get(prop)!;
+  const local = await localKafkaEnv(env, opts);
+  const out = new Map(props);
+  for (const [prop, name] of ADDRESS_PROPERTIES) if (local.env[name] !== undefined) out.set(prop, local.env[name]);
+  return { text: [...out].map(([k, v]) => `${k}=${v}`).join("\n") + "\n", local };
+}

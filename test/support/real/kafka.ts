@@ -13,23 +13,29 @@
  * Paths the image writes (the log dirs, /opt/kafka/config, kafka-run-class.sh's /opt/kafka/logs, /tmp) must be
  * on volumes of the manifest. Java programs run as the test's own user: the jar cache lives in its home.
  */
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { KubeObject } from "../../../capabilities/k8s/object";
 import { cacheRoot } from "../../../tools/cache";
-import { containerEnv, containerOf, imageTag, SecretValues } from "./manifests";
+import { configMapFile, containerEnv, containerOf, imageTag, SecretValues, Workload } from "./manifests";
 import { mavenJars } from "./maven";
 import { makeStateDir, RealProcess, removeStateDir, runToCompletion, spawnReal } from "./process";
-import { imageLauncherEnv, localKafkaEnv } from "./kafka-config";
+import { imageLauncherEnv, LocalKafkaEnv, localKafkaEnv, localKafkaProperties, parseProperties } from "./kafka-config";
 import { tcpOpen } from "./pgbouncer";
 import { ServiceMap } from "./services";
 import { mapIntoState } from "./volumes";
 
-/** slf4j's simple binding prints the broker's log to stderr (the jars alone carry no binding). */
-const LOG_BINDING = "org.slf4j:slf4j-simple:1.7.36";
+/**
+ * The jars carry no slf4j binding. Kafka 3.x's distribution logs through reload4j (so a manifest's
+ * log4j.properties is really used); for 4.x (log4j2) slf4j's simple binding prints the log to stderr.
+ */
+const logBinding = (version: string) =>
+  version.startsWith("3.")
+    ? ["ch.qos.reload4j:reload4j:1.2.25", "org.slf4j:slf4j-reload4j:1.7.36"]
+    : ["org.slf4j:slf4j-simple:1.7.36"];
 
 export function kafkaLibs(version: string): string {
-  return mavenJars(`kafka-${version}`, [`org.apache.kafka:kafka_2.13:${version}`, LOG_BINDING]);
+  return mavenJars(`kafka-${version}`, [`org.apache.kafka:kafka_2.13:${version}`, ...logBinding(version)]);
 }
 
 /** Compiles KafkaRoundTrip.java once per Kafka version (javac from the JDK). */
@@ -57,7 +63,7 @@ export interface Kafka {
   advertised: string[];
   serverProperties: string;
   /** meta.properties of the first log dir, as the storage format wrote it. */
-  metaProperties: string;
+  metaProperties(): string;
   process: RealProcess;
   stop(): Promise<void>;
 }
@@ -77,30 +83,22 @@ export async function startKafka(opts: StartKafkaOptions): Promise<Kafka> {
   const state = makeStateDir("kafka");
   const timeoutMs = opts.timeoutMs ?? 90_000;
   try {
-    const launcher = imageLauncherEnv(containerEnv(w, opts.objects, opts.secrets ?? {}));
-    const local = await localKafkaEnv(launcher, { workload: w, services: opts.services, stateDir: state });
-    const configDir = mapIntoState(w, "/opt/kafka/config", state);
+    const containerEnvironment = containerEnv(w, opts.objects, opts.secrets ?? {});
     const logsDir = mapIntoState(w, "/opt/kafka/logs", state);
     const tmp = mapIntoState(w, "/tmp", state);
-    const defaults = join(state, "image-defaults");
-    mkdirSync(defaults);
-    const env = { ...local.env, JAVA_TOOL_OPTIONS: `-Djava.io.tmpdir=${tmp}`, HOME: state };
-    const setupArgs = ["-cp", `${libs}/*`, "kafka.docker.KafkaDockerWrapper", "setup"];
-    setupArgs.push("--default-configs-dir", defaults, "--mounted-configs-dir", join(state, "no-mounted-configs"));
-    setupArgs.push("--final-configs-dir", configDir);
-    try {
-      runToCompletion("KafkaDockerWrapper setup (the image's launcher)", "java", setupArgs, { env, timeoutMs });
-    } catch (err) {
-      // The launcher tolerates exactly this failure on a restart with existing storage.
-      if (!/already formatted/i.test(String(err))) throw err;
-    }
-    const props = join(configDir, "server.properties");
-    const heap = (launcher.KAFKA_HEAP_OPTS ?? "-Xmx1G -Xms1G").split(/\s+/).filter(Boolean);
+    const env = { JAVA_TOOL_OPTIONS: `-Djava.io.tmpdir=${tmp}`, HOME: state };
+    const direct = directStart(w, opts.objects);
+    const prepared = direct
+      ? await prepareDirect(direct, { w, services: opts.services, state })
+      : await prepareWithLauncher(containerEnvironment, { w, services: opts.services, state, libs, env, timeoutMs });
+    const { props, local } = prepared;
+    const heap = (containerEnvironment.KAFKA_HEAP_OPTS ?? "-Xmx1G -Xms1G").split(/\s+/).filter(Boolean);
+    const log4j = log4jOption(w, opts.objects, containerEnvironment, state);
     const proc = spawnReal({
       name: "kafka",
       command: "java",
-      args: [...heap, `-Dkafka.logs.dir=${logsDir}`, "-cp", `${libs}/*`, "kafka.Kafka", props],
-      env,
+      args: [...heap, ...log4j, `-Dkafka.logs.dir=${logsDir}`, "-cp", `${libs}/*`, "kafka.Kafka", props],
+      env: { ...env, ...prepared.env },
       stateDir: state,
     });
     const first = local.advertised[0] ?? { host: "127.0.0.1", port: [...local.ports.values()][0] };
@@ -110,7 +108,7 @@ export async function startKafka(opts: StartKafkaOptions): Promise<Kafka> {
       bootstrap: `${first.host}:${first.port}`,
       advertised: local.advertised.map(a => `${a.host}:${a.port}`),
       serverProperties: readFileSync(props, "utf8"),
-      metaProperties: readFileSync(join(local.logDirs[0], "meta.properties"), "utf8"),
+      metaProperties: () => readFileSync(join(local.logDirs[0], "meta.properties"), "utf8"),
       process: proc,
       stop: async () => {
         await proc.stop();
@@ -121,6 +119,81 @@ export async function startKafka(opts: StartKafkaOptions): Promise<Kafka> {
     removeStateDir(state);
     throw err;
   }
+}
+
+/** kafka-server-start.sh with a properties file from a ConfigMap, instead of the image's launcher. */
+function directStart(w: Workload, objects: KubeObject[]): string | undefined {
+  const [cmd, file] = [...(w.container.command ?? []), ...(w.container.args ?? [])];
+  if (!cmd) return undefined;
+  if (!cmd.endsWith("/kafka-server-start.sh") || !file)
+    throw new Error(
+      `${w.kind}/${w.name}: the harness starts the image's launcher or kafka-server-start.sh <file>, not ${cmd}`,
+    );
+  const text = configMapFile(w, objects, file);
+  if (text === undefined) throw new Error(`${w.kind}/${w.name}: ${file} is not provided by a ConfigMap volume`);
+  return text;
+}
+
+interface Prepared {
+  props: string;
+  local: LocalKafkaEnv;
+  env: Record<string, string>;
+}
+
+async function prepareDirect(text: string, o: { w: Workload; services: ServiceMap; state: string }): Promise<Prepared> {
+  const parsed = parseProperties(text, `${o.w.kind}/${o.w.name} server.properties`);
+  if (parsed.has("process.roles"))
+    throw new Error(
+      `${o.w.kind}/${o.w.name}: a KRaft server.properties needs formatted storage; use the image's launcher`,
+    );
+  const { text: localText, local } = await localKafkaProperties(parsed, {
+    workload: o.w,
+    services: o.services,
+    stateDir: o.state,
+  });
+  const props = join(o.state, "server.properties");
+  writeFileSync(props, localText);
+  return { props, local, env: {} };
+}
+
+async function prepareWithLauncher(
+  containerEnvironment: Record<string, string>,
+  o: { w: Workload; services: ServiceMap; state: string; libs: string; env: Record<string, string>; timeoutMs: number },
+): Promise<Prepared> {
+  const launcher = imageLauncherEnv(containerEnvironment);
+  const local = await localKafkaEnv(launcher, { workload: o.w, services: o.services, stateDir: o.state });
+  const configDir = mapIntoState(o.w, "/opt/kafka/config", o.state);
+  const defaults = join(o.state, "image-defaults");
+  mkdirSync(defaults);
+  const env = { ...o.env, ...local.env };
+  const setupArgs = ["-cp", `${o.libs}/*`, "kafka.docker.KafkaDockerWrapper", "setup"];
+  setupArgs.push("--default-configs-dir", defaults, "--mounted-configs-dir", join(o.state, "no-mounted-configs"));
+  setupArgs.push("--final-configs-dir", configDir);
+  try {
+    runToCompletion("KafkaDockerWrapper setup (the image's launcher)", "java", setupArgs, {
+      env,
+      timeoutMs: o.timeoutMs,
+    });
+  } catch (err) {
+    // The launcher tolerates exactly this failure on a restart with existing storage.
+    if (!/already formatted/i.test(String(err))) throw err;
+  }
+  return { props: join(configDir, "server.properties"), local, env: local.env };
+}
+
+/** KAFKA_LOG4J_OPTS naming a ConfigMap file: that file, copied; otherwise a console configuration of ours. */
+function log4jOption(w: Workload, objects: KubeObject[], env: Record<string, string>, state: string): string[] {
+  const named = (env.KAFKA_LOG4J_OPTS ?? "").match(/-Dlog4j\.configuration=file:(\S+)/)?.[1];
+  const text = named ? configMapFile(w, objects, named) : undefined;
+  if (named && text === undefined)
+    throw new Error(`${w.kind}/${w.name}: KAFKA_LOG4J_OPTS names ${named}, which no ConfigMap provides`);
+  const file = join(state, "log4j.properties");
+  writeFileSync(
+    file,
+    text ??
+      "log4j.rootLogger=INFO, stdout\nlog4j.appender.stdout=org.apache.log4j.ConsoleAppender\nlog4j.appender.stdout.layout=org.apache.log4j.PatternLayout\n",
+  );
+  return [`-Dlog4j.configuration=file:${file}`];
 }
 
 export interface RoundTrip {

@@ -136,3 +136,29 @@ export function imageTag(image: string): string {
 export function mountPathOf(w: Workload, volume: string): string | undefined {
   return w.container.volumeMounts?.find(m => m.name === volume)?.mountPath;
 }
+
+/**
+ * The content of `containerPath` when a ConfigMap volume of the pod provides it (a key of the ConfigMap under
+ * the mount path, or its `items` path); undefined when no ConfigMap volume covers that path.
+ */
+export function configMapFile(w: Workload, objects: KubeObject[], containerPath: string): string | undefined {
+  const volumes = ((w.object.spec as { template?: { spec?: { volumes?: PodVolume[] } } })?.template?.spec?.volumes ??
+    []) as PodVolume[];
+  for (const m of w.container.volumeMounts ?? []) {
+    const prefix = m.mountPath.replace(/\/$/, "") + "/";
+    if (!containerPath.startsWith(prefix)) continue;
+    const cmName = volumes.find(v => v.name === m.name)?.configMap?.name;
+    if (!cmName) continue;
+    const cm = findObject(objects, "ConfigMap", cmName);
+    const rel = containerPath.slice(prefix.length);
+    const items = volumes.find(v => v.name === m.name)?.configMap?.items;
+    const key = items ? items.find(i => i.path === rel)?.key : rel;
+    return key === undefined ? undefined : (cm.data as Record<string, string> | undefined)?.[key];
+  }
+  return undefined;
+}
+
+interface PodVolume {
+  name: string;
+  configMap?: { name: string; items?: { key: string; path: string }[] };
+}

@@ -7,16 +7,18 @@
  * The cache entry is written to a temporary folder and renamed, with a marker last, so an interrupted download
  * is redone rather than half-used; concurrent callers each resolve into their own temporary folder.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { cacheRoot } from "../../../tools/cache";
+import { cacheRoot, readCachedText } from "../../../tools/cache";
 import { runToCompletion } from "./process";
 
 export function mavenJars(cacheName: string, coordinates: string[], timeoutMs = 15 * 60_000): string {
   const dir = join(cacheRoot(), cacheName);
   const libs = join(dir, "libs");
   const marker = join(dir, ".complete");
-  if (existsSync(marker)) return libs;
+  const wanted = coordinates.join("\n") + "\n";
+  // The marker lists what was resolved: a changed list of coordinates resolves again.
+  if (readCachedText(marker) === wanted) return libs;
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
@@ -28,7 +30,7 @@ export function mavenJars(cacheName: string, coordinates: string[], timeoutMs = 
   });
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
-  writeFileSync(marker, coordinates.join("\n") + "\n");
+  writeFileSync(marker, wanted);
   return libs;
 }
 
