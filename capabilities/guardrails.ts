@@ -5,6 +5,7 @@ import type { KubeObject } from "./k8s/object";
 import { admissionContext } from "./live-state";
 import { Exemption } from "./kinds/exemption";
 import { recordAdmission } from "./policy-reports";
+import { Deadline } from "./engine/budget";
 
 /**
  * Validation bindings for every Bonsai policy. Each request is judged by the same engine the audit
@@ -25,13 +26,19 @@ async function validate<T extends KubernetesObject>(req: PeprValidateRequest<T>)
     operation,
     username: req.Request.userInfo?.username,
   };
-  const ctx = await admissionContext();
-  let decision = decideAdmission(input, ctx);
-  if (!decision.allowed) {
+  // One deadline for the whole request: waiting for lists, judging, and judging again on fresh lists.
+  const deadline = new Deadline();
+  const ctx = await admissionContext({ waitMs: deadline.remainingMs() });
+  let decision = decideAdmission(input, ctx, deadline);
+  if (!decision.allowed && !decision.overBudget) {
     // Before denying, make sure an Exemption or LimitRange created a moment ago is known (Flux applies
     // the exemptions layer right before the objects they exempt): judge again on lists at most 1 s old.
-    const fresh = await admissionContext({ maxAgeMs: 1_000 });
-    if (fresh !== ctx) decision = decideAdmission(input, fresh);
+    const fresh = await admissionContext({ maxAgeMs: 1_000, waitMs: deadline.remainingMs() });
+    if (fresh !== ctx) {
+      // Out of time on the second pass: the first pass's denial stands (never turned into a fail-open admit).
+      const again = decideAdmission(input, fresh, deadline);
+      if (!again.overBudget) decision = again;
+    }
   }
   recordAdmission(decision, { operation, dryRun: req.Request.dryRun, object: input.object ?? input.oldObject });
   const warnings = decision.warnings.length ? decision.warnings : undefined;

@@ -24,19 +24,20 @@ export class RefreshingList {
   ) {}
 
   /**
-   * `maxAgeMs`: wait (at most firstLoadTimeoutMs) for a list no older than this, instead of serving a stale one.
+   * `maxAgeMs`: wait (at most firstLoadTimeoutMs, and at most `waitMs`: what is left of the request's time budget)
+   * for a list no older than this, instead of serving a stale one.
    * A caller that asks for it also starts a background reload once the list is half that old, so that a stream
    * of such callers (denials, re-judged on fresh lists) finds a fresh list ready instead of each second's first
    * one waiting for the API server behind every queued request.
    */
-  async items(maxAgeMs?: number): Promise<KubeObject[]> {
+  async items(maxAgeMs?: number, waitMs = this.firstLoadTimeoutMs): Promise<KubeObject[]> {
     const age = Date.now() - this.#loadedAt;
     const stale = age > this.ttlMs || (maxAgeMs !== undefined && age > maxAgeMs / 2);
     if (stale && !this.#inflight) this.#inflight = this.refresh();
     if ((!this.#loadedAt || (maxAgeMs !== undefined && age > maxAgeMs)) && this.#inflight) {
       await Promise.race([
         this.#inflight,
-        new Promise(resolve => setTimeout(resolve, this.firstLoadTimeoutMs).unref()),
+        new Promise(resolve => setTimeout(resolve, Math.min(waitMs, this.firstLoadTimeoutMs)).unref()),
       ]);
     }
     return this.#items;
@@ -65,8 +66,11 @@ let cached: { lr: KubeObject[]; ex: KubeObject[]; ctx: PolicyContext } | undefin
  * The admission context: restricted, judged after mutation, with the cluster's LimitRanges and Exemptions.
  * Rebuilt only when a list was refreshed (the lists are replaced, never mutated), not on every request.
  */
-export async function admissionContext(opts: { maxAgeMs?: number } = {}): Promise<PolicyContext> {
-  const [lr, ex] = await Promise.all([limitRanges.items(opts.maxAgeMs), exemptions.items(opts.maxAgeMs)]);
+export async function admissionContext(opts: { maxAgeMs?: number; waitMs?: number } = {}): Promise<PolicyContext> {
+  const [lr, ex] = await Promise.all([
+    limitRanges.items(opts.maxAgeMs, opts.waitMs),
+    exemptions.items(opts.maxAgeMs, opts.waitMs),
+  ]);
   if (cached?.lr !== lr || cached.ex !== ex) {
     cached = { lr, ex, ctx: buildContext({ level: "restricted", mutate: true, limitRanges: lr, exemptions: ex }) };
   }

@@ -1,6 +1,7 @@
 import { Capability, a, PeprMutateRequest } from "pepr";
 import { applySecureDefaults } from "./policies/pod-security/mutate";
 import type { KubeObject } from "./k8s/object";
+import { inputLimitProblem } from "./engine/input-limits";
 
 /**
  * Fills the missing security fields of Pods with the platform's safe defaults. The logic lives in
@@ -17,5 +18,7 @@ const { When } = PodSecurity;
 When(a.Pod)
   .IsCreated()
   .Mutate((req: PeprMutateRequest<a.Pod>) => {
+    // An object over the input limits is left as it is: validation denies it, naming the limit.
+    if (inputLimitProblem(req.Raw as unknown as KubeObject)) return;
     applySecureDefaults(req.Raw as unknown as KubeObject);
   });

@@ -52,6 +52,14 @@ metricsCollector.addGauge(RESULTS_METRIC, "Bonsai policy verdicts at admission, 
   "result",
 ]);
 
+/** Requests not judged in full: pepr_bonsai_admission_over_budget{cause="input-limits"|"request-budget",namespace}. */
+export const OVER_BUDGET_METRIC = "bonsai_admission_over_budget";
+metricsCollector.addGauge(
+  OVER_BUDGET_METRIC,
+  "Admission requests over the module's input limits or time budget, answered without a full judgement",
+  ["cause", "namespace"],
+);
+
 let pending: NodeJS.Timeout | undefined;
 const eventThrottle = new EventThrottle(Number(process.env.BONSAI_EVENT_WINDOW_SECONDS ?? 60) * 1_000);
 
@@ -60,6 +68,12 @@ export function recordAdmission(
   decision: AdmissionDecision,
   request: { operation: string; dryRun?: boolean; object?: KubeObject },
 ): void {
+  // Counted for dry runs too: an over-budget answer is a load signal whoever asked.
+  if (decision.overBudget)
+    metricsCollector.incGauge(OVER_BUDGET_METRIC, {
+      cause: decision.overBudget,
+      namespace: request.object?.metadata?.namespace ?? "",
+    });
   if (request.dryRun) return;
   for (const r of decision.results)
     metricsCollector.incGauge(RESULTS_METRIC, {

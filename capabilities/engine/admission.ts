@@ -1,5 +1,8 @@
 import { isDeepStrictEqual } from "node:util";
-import { evaluateObject, isEnforcedFailure } from "./engine";
+import { ENGINE_POLICY, evaluateObject, INPUT_LIMITS_RULE, isEnforcedFailure, REQUEST_BUDGET_RULE } from "./engine";
+import type { Deadline } from "./budget";
+import { inputLimitProblem } from "./input-limits";
+import { isFailOpen } from "../config/failure-policy";
 import { KubeObject, objectRef } from "../k8s/object";
 import { podTemplateOf } from "../k8s/pod-template";
 import { defaultDenyDeletion } from "../policies/network/default-deny";
@@ -12,6 +15,8 @@ export interface AdmissionDecision {
   message?: string;
   warnings: string[];
   results: PolicyResult[];
+  /** Set when the request was not judged in full: the object exceeded the input limits, or time ran out. */
+  overBudget?: typeof INPUT_LIMITS_RULE | typeof REQUEST_BUDGET_RULE;
 }
 
 export interface AdmissionInput {
@@ -37,7 +42,7 @@ function judgedParts(obj: KubeObject): unknown {
  * judged again, so objects admitted before a policy tightened can still be managed. Workloads are judged
  * as their pods will be admitted: after the module's mutations (the context says mutate).
  */
-export function decideAdmission(input: AdmissionInput, ctx: PolicyContext): AdmissionDecision {
+export function decideAdmission(input: AdmissionInput, ctx: PolicyContext, deadline?: Deadline): AdmissionDecision {
   if (input.operation === "DELETE") {
     const refusal = defaultDenyDeletion(input.oldObject, input.username);
     return refusal
@@ -46,18 +51,28 @@ export function decideAdmission(input: AdmissionInput, ctx: PolicyContext): Admi
   }
   const object = input.object;
   if (!object) return { allowed: true, warnings: [], results: [] };
-  if (
+  // Limits before the comparison below: it recurses, and deep nesting must not reach it.
+  const unchanged =
     input.operation === "UPDATE" &&
     input.oldObject &&
-    isDeepStrictEqual(judgedParts(input.oldObject), judgedParts(object))
-  ) {
-    return { allowed: true, warnings: [], results: [] };
-  }
-  const results = evaluateObject(object, ctx);
-  const denied = results.filter(isEnforcedFailure);
+    !inputLimitProblem(object) &&
+    !inputLimitProblem(input.oldObject) &&
+    isDeepStrictEqual(judgedParts(input.oldObject), judgedParts(object));
+  if (unchanged) return { allowed: true, warnings: [], results: [] };
+  const results = evaluateObject(object, ctx, deadline);
+  const overBudget = results.find(r => r.policy === ENGINE_POLICY && r.result === "fail")?.rule as
+    | AdmissionDecision["overBudget"]
+    | undefined;
   const warnings = results.filter(r => r.result === "warn").map(r => `[${r.policy}/${r.rule}] ${r.message}`);
-  if (!denied.length) return { allowed: true, warnings, results };
-  return { allowed: false, message: denialMessage(object, denied), warnings, results };
+  // Out of time in a fail-open namespace: admit at once with the reason, as the API server would after the
+  // timeout (docs/threat-model.md), instead of holding the request. Too large an object is denied everywhere.
+  if (overBudget === REQUEST_BUDGET_RULE && isFailOpen(object.metadata?.namespace)) {
+    const [r] = results;
+    return { allowed: true, warnings: [`[${r.policy}/${r.rule}] ${r.message}`], results, overBudget };
+  }
+  const denied = results.filter(isEnforcedFailure);
+  if (!denied.length) return { allowed: true, warnings, results, overBudget };
+  return { allowed: false, message: denialMessage(object, denied), warnings, results, overBudget };
 }
 
 /** All violations of one object in one message: object, rule, container, field path, value found, what is allowed. */

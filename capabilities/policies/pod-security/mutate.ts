@@ -79,15 +79,17 @@ export function applySecureDefaults(obj: KubeObject): Change[] {
   return prune(changes);
 }
 
-/** An intermediate `{}` that was later filled in is reported through its fields, not on its own. */
+/**
+ * An intermediate `{}` that was later filled in is reported through its fields, not on its own. Linear in
+ * the number of changes (a pairwise comparison took 25 s for a pod with 5,000 containers).
+ */
 function prune(changes: Change[]): Change[] {
+  const parents = new Set<string>();
+  for (const { path } of changes) {
+    for (let dot = path.indexOf("."); dot !== -1; dot = path.indexOf(".", dot + 1)) parents.add(path.slice(0, dot));
+  }
   return changes.filter(
-    change =>
-      !(
-        isRecord(change.value) &&
-        Object.keys(change.value).length === 0 &&
-        changes.some(o => o.path.startsWith(change.path + "."))
-      ),
+    change => !(isRecord(change.value) && Object.keys(change.value).length === 0 && parents.has(change.path)),
   );
 }
 
