@@ -13,7 +13,7 @@
  */
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { KubeObject } from "../../../capabilities/policies/k8s-object";
+import { KubeObject } from "../../../capabilities/k8s/object";
 import { configMapFile, containerEnv, containerOf, imageTag } from "./manifests";
 import { mavenJars } from "./maven";
 import { freePort, makeStateDir, RealProcess, removeStateDir, spawnReal } from "./process";
