@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { buildReports } from "../../capabilities/reports/policy-report";
-import { loadInputs, parseYaml } from "../../lib/render/inputs";
+import { loadInputs, parseYaml } from "../../lib/render";
 import { auditObjects } from "../../cli/audit/run-audit";
 import { render } from "../../cli/format";
 import { auditMix } from "../lib/objects";

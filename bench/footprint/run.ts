@@ -3,7 +3,8 @@
  * written to bench/results/footprint.json with the time the render and the sum took.
  * Usage: npx tsx bench/footprint/run.ts
  */
-import { collectFootprint, formatFootprint } from "../../cli/commands/footprint";
+import { collectFootprint } from "../../lib/footprint/collect";
+import { formatFootprint } from "../../lib/footprint/format";
 import { loadNow, machineInfo } from "../lib/machine";
 import { log, REPO_ROOT, writeResult } from "../lib/results";
 import { nowMs, round } from "../lib/stats";

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { APP_NAMESPACES } from "../../capabilities/config/platform";
 import type { KubeObject } from "../../capabilities/k8s/object";
 import { guardrailObjectsFor } from "../../capabilities/config/namespace-guardrails";
-import { parseYaml } from "../../lib/render/inputs";
+import { parseYaml } from "../../lib/render";
 import { REPO_ROOT } from "./results";
 
 function yamlFiles(dir: string): string[] {

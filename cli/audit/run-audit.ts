@@ -2,7 +2,7 @@ import { contextFromObjects } from "../../capabilities/engine/context";
 import { evaluateObject } from "../../capabilities/engine/engine";
 import type { Level } from "../../capabilities/policies/pod-security/check";
 import type { PolicyResult } from "../../capabilities/engine/result";
-import type { LoadedInputs } from "../../lib/render/inputs";
+import type { LoadedInputs } from "../../lib/render";
 
 /**
  * Evaluates every loaded object. LimitRanges and Exemptions among the inputs count as if applied, so an

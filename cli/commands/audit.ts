@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
 import { buildReports } from "../../capabilities/reports/policy-report";
 import { FORMATS, isFormat, render } from "../format";
-import { InputError, loadInputs } from "../../lib/render/inputs";
+import { InputError, loadInputs } from "../../lib/render";
 import { auditObjects } from "../audit/run-audit";
 
 const HELP = `Usage: bonsai audit [options] <path>...

@@ -3,9 +3,8 @@ import type { KubeObject } from "../../capabilities/k8s/object";
 import { contextFromObjects } from "../../capabilities/engine/context";
 import { evaluateObject } from "../../capabilities/engine/engine";
 import { sleep } from "../../tools/controlplane/processes";
-import { clusterLayers } from "../../lib/render/layers";
-import { renderLayer } from "../../lib/render/render-layer";
-import { fluxCrdFiles } from "./flux-crds";
+import { clusterLayers, renderLayer } from "../../lib/render";
+import { fluxCrdFiles } from "../../tools/flux-crds";
 
 /** kubectl against the target cluster: the embedded plane's own, or the one on PATH for k3d. */
 export type Kubectl = (args: string[], input?: string) => { code: number; stdout: string; stderr: string };
@@ -76,7 +75,7 @@ export async function applyLayers(
   const all: KubeObject[] = [];
   for (const layer of clusterLayers(repoRoot)) {
     opts.progress(`applying layer ${layer.name} (${layer.path})`);
-    const rendered = renderLayer(repoRoot, layer.path);
+    const rendered = renderLayer(layer, repoRoot);
     notes.push(...rendered.notes);
     const objects = [...rendered.objects, ...rendered.fromCharts];
     all.push(...objects);

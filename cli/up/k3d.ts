@@ -4,9 +4,8 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { KubeObject } from "../../capabilities/k8s/object";
 import { AppliedLayer, applyLayers, applyObjects, installFluxCrds, Kubectl, liveSummary } from "./apply-layers";
-import { clusterLayers } from "../../lib/render/layers";
 import { ensureSecrets, missingSecrets } from "./platform-secrets";
-import { renderLayer } from "../../lib/render/render-layer";
+import { platformObjects, renderPlatform } from "../../lib/render";
 import { REPO_ROOT } from "./state";
 
 export const K3D_CLUSTER = "bonsai";
@@ -53,10 +52,7 @@ export interface K3dReport {
 
 /** What every layer renders to, for the Secrets the workloads need (the Flux path applies nothing itself). */
 function renderAll(): KubeObject[] {
-  return clusterLayers(REPO_ROOT).flatMap(l => {
-    const r = renderLayer(REPO_ROOT, l.path);
-    return [...r.objects, ...r.fromCharts];
-  });
+  return platformObjects(renderPlatform(REPO_ROOT));
 }
 
 /**

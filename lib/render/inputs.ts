@@ -1,37 +1,11 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, relative } from "node:path";
-import { CORE_SCHEMA, loadAll, Type, YAMLException } from "js-yaml";
-import { isRecord, KubeObject } from "../../capabilities/k8s/object";
 import { kustomizeBuild } from "../../tools/kustomize";
-import { loadHelm, renderLocalRelease } from "./charts";
-
-/** An object read from the inputs, and where it came from (for messages and report properties). */
-export interface SourcedObject {
-  object: KubeObject;
-  source: string;
-}
-
-/** A YAML document that is not a Kubernetes object (values files, tool configs): reported, never dropped. */
-export interface ForeignDocument {
-  source: string;
-  reason: string;
-}
-
-export interface LoadedInputs {
-  objects: SourcedObject[];
-  foreign: ForeignDocument[];
-  files: number;
-}
-
-/** Unreadable input: exit code 2, with the file (and line) named. */
-export class InputError extends Error {}
+import { renderChart, renderLocalRelease } from "./charts";
+import { ForeignDocument, InputError, parseYaml, SourcedObject } from "./yaml";
 
 const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 const YAML_FILE = /\.ya?ml$/i;
-
-function isKustomizationRoot(dir: string): boolean {
-  return KUSTOMIZATION_FILES.some(f => exists(join(dir, f)));
-}
 
 function exists(path: string): boolean {
   try {
@@ -42,50 +16,14 @@ function exists(path: string): boolean {
   }
 }
 
-/**
- * YAML 1.2 core plus merge keys (`<<: *anchor`), which Kubernetes' parser accepts. No timestamp type: the API
- * server reads an unquoted `2024-01-01T00:00:00Z` as a string, so must the audit (js-yaml's default schema would
- * make a Date of it and print it back changed); it also spares a regular expression on every plain scalar.
- */
-const MERGE_KEY = new Type("tag:yaml.org,2002:merge", { kind: "scalar", resolve: (data: unknown) => data === "<<" });
-const KUBERNETES_YAML = CORE_SCHEMA.extend({ implicit: [MERGE_KEY] });
+function isKustomizationRoot(dir: string): boolean {
+  return KUSTOMIZATION_FILES.some(f => exists(join(dir, f)));
+}
 
-/**
- * Parses multi-document YAML. `List` objects are expanded into their items. A syntax error is fatal
- * and names the file, line and column.
- */
-export function parseYaml(text: string, source: string): { objects: SourcedObject[]; foreign: ForeignDocument[] } {
-  const objects: SourcedObject[] = [];
-  const foreign: ForeignDocument[] = [];
-  let docs: unknown[];
-  try {
-    // js-yaml: an order of magnitude faster than the yaml package on large inputs (BENCHMARKS.md, audit).
-    docs = loadAll(text, undefined, { filename: source, schema: KUBERNETES_YAML });
-  } catch (err) {
-    if (err instanceof YAMLException) {
-      const at = err.mark ? `${source}:${err.mark.line + 1}:${err.mark.column + 1}` : source;
-      throw new InputError(`${at}: invalid YAML: ${err.reason}`);
-    }
-    throw err;
-  }
-  docs.forEach((value, index) => {
-    const where = docs.length > 1 ? `${source} (document ${index + 1})` : source;
-    if (value === null || value === undefined) return;
-    if (!isRecord(value) || (value.apiVersion === undefined && value.kind === undefined)) {
-      foreign.push({ source: where, reason: "not a Kubernetes object (no apiVersion or kind)" });
-      return;
-    }
-    const obj = value as KubeObject;
-    if (typeof obj.kind === "string" && obj.kind.endsWith("List") && Array.isArray(obj.items)) {
-      obj.items.forEach((item, i) => {
-        if (isRecord(item)) objects.push({ object: item as KubeObject, source: `${where} items[${i}]` });
-        else foreign.push({ source: `${where} items[${i}]`, reason: "List item is not an object" });
-      });
-      return;
-    }
-    objects.push({ object: obj, source: where });
-  });
-  return { objects, foreign };
+export interface LoadedInputs {
+  objects: SourcedObject[];
+  foreign: ForeignDocument[];
+  files: number;
 }
 
 /**
@@ -118,10 +56,12 @@ export function loadInputs(paths: string[], cwd = process.cwd()): LoadedInputs {
     out.files++;
     // HelmReleases of our own charts: judge what they install, not only the HelmRelease itself.
     for (const { object } of parsed.objects) {
-      const rendered = renderLocalRelease(object, (t, s) => parseYaml(t, s).objects.map(o => o.object));
+      const rendered = renderLocalRelease(object);
       if (!rendered) continue;
-      if ("note" in rendered) out.foreign.push({ source: rendered.note, reason: "chart not rendered" });
-      else out.objects.push(...rendered.objects.map(o => ({ object: o, source: rendered.source })));
+      // A chart from a Helm repository cannot be fetched offline: the HelmRelease itself is judged.
+      if ("note" in rendered) {
+        if (!rendered.remote) out.foreign.push({ source: rendered.note, reason: "chart not rendered" });
+      } else out.objects.push(...rendered.objects.map(o => ({ object: o, source: rendered.source })));
     }
   };
   const visit = (path: string, explicit: boolean) => {
@@ -144,18 +84,9 @@ export function loadInputs(paths: string[], cwd = process.cwd()): LoadedInputs {
       }
       if (exists(join(path, "Chart.yaml"))) {
         // A chart on its own is judged with its default values, as `helm template` renders it.
-        const helm = loadHelm();
-        if (!helm)
-          out.foreign.push({ source: display, reason: "Helm chart directory: not rendered, tools/helm.ts is missing" });
-        else {
-          let rendered: string;
-          try {
-            rendered = helm(path, { release: basename(path), namespace: "default", values: {} });
-          } catch (err) {
-            throw new InputError(`${display}: helm template failed: ${(err as Error).message}`);
-          }
-          add(rendered, `${display} (helm template)`);
-        }
+        const source = `${display} (helm template)`;
+        for (const object of renderChart(path, { source: display })) out.objects.push({ object, source });
+        out.files++;
         return;
       }
       for (const entry of readdirSync(path).sort()) {

@@ -1,14 +1,47 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
-import { isRecord, list, record } from "../../capabilities/k8s/object";
+import { KubeObject, list, record } from "../../capabilities/k8s/object";
 import { kustomizeBuild } from "../../tools/kustomize";
+import { parseObjects } from "./yaml";
 
 /** One Flux Kustomization of the cluster entry point: a folder applied after the layers it depends on. */
 export interface Layer {
   name: string;
+  /** Folder relative to the repository root (`spec.path` without its leading `./`). */
   path: string;
   dependsOn: string[];
+  /** `spec.targetNamespace`: the namespace Flux sets on every namespaced object of the layer. */
+  targetNamespace?: string;
+}
+
+/** Is this a Flux Kustomization (not a kustomize.config.k8s.io one)? */
+export function isFluxKustomization(obj: { apiVersion?: unknown; kind?: unknown }): boolean {
+  return obj.kind === "Kustomization" && String(obj.apiVersion).startsWith("kustomize.toolkit.fluxcd.io/");
+}
+
+/** The objects of `clusters/<cluster>` itself: the Flux sources and Kustomizations that point at the layers. */
+export function clusterEntry(repoRoot: string, cluster = "local"): KubeObject[] {
+  const dir = join(repoRoot, "clusters", cluster);
+  if (!existsSync(join(dir, "kustomization.yaml")))
+    throw new Error(`${dir} has no kustomization.yaml; nothing to bring up`);
+  return parseObjects(kustomizeBuild(dir), `clusters/${cluster} (kustomize)`);
+}
+
+/** The layers among a cluster entry's objects, in dependency order. */
+export function layersOf(entry: KubeObject[]): Layer[] {
+  return orderLayers(
+    entry.filter(isFluxKustomization).map(obj => {
+      const spec = record(obj.spec) ?? {};
+      return {
+        name: String(record(obj.metadata)?.name),
+        path: String(spec.path ?? "").replace(/^\.\//, ""),
+        dependsOn: list(spec.dependsOn).map(d => String(record(d)?.name)),
+        ...(typeof spec.targetNamespace === "string" && spec.targetNamespace
+          ? { targetNamespace: spec.targetNamespace }
+          : {}),
+      };
+    }),
+  );
 }
 
 /**
@@ -16,26 +49,7 @@ export interface Layer {
  * `bonsai up` without Flux applies exactly what Flux would, in the same order.
  */
 export function clusterLayers(repoRoot: string, cluster = "local"): Layer[] {
-  const dir = join(repoRoot, "clusters", cluster);
-  if (!existsSync(join(dir, "kustomization.yaml")))
-    throw new Error(`${dir} has no kustomization.yaml; nothing to bring up`);
-  const layers: Layer[] = [];
-  for (const doc of parseAllDocuments(kustomizeBuild(dir))) {
-    const obj = doc.toJS() as unknown;
-    if (
-      !isRecord(obj) ||
-      obj.kind !== "Kustomization" ||
-      !String(obj.apiVersion).startsWith("kustomize.toolkit.fluxcd.io/")
-    )
-      continue;
-    const spec = record(obj.spec) ?? {};
-    layers.push({
-      name: String(record(obj.metadata)?.name),
-      path: String(spec.path ?? "").replace(/^\.\//, ""),
-      dependsOn: list(spec.dependsOn).map(d => String(record(d)?.name)),
-    });
-  }
-  return orderLayers(layers);
+  return layersOf(clusterEntry(repoRoot, cluster));
 }
 
 /** Topological order (ties by name, so the order is stable); a cycle or a missing dependency is an error. */

@@ -1,11 +1,9 @@
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { loadAll } from "js-yaml";
-import { isRecord, KubeObject } from "../../capabilities/k8s/object";
-import { kustomizeBuild } from "../../tools/kustomize";
-import { renderLocalRelease } from "../../lib/render/charts";
+import type { KubeObject } from "../../capabilities/k8s/object";
+import { parseObjects, platformObjects, renderPlatform, REPO_ROOT } from "../../lib/render";
 
-export const REPO = join(__dirname, "..", "..");
+export const REPO = REPO_ROOT;
 
 /** Every directory under apps/ and clusters/ that holds a kustomization.yaml. */
 export function kustomizationRoots(): string[] {
@@ -20,27 +18,19 @@ export function kustomizationRoots(): string[] {
   return out.sort();
 }
 
-export const parse = (text: string): KubeObject[] => loadAll(text).filter(isRecord) as KubeObject[];
+/** kustomize or helm output as objects, through the renderer's one YAML reader. */
+export const parse = (text: string): KubeObject[] => parseObjects(text, "test input");
 
 let cache: KubeObject[] | undefined;
 
 /**
  * The platform as the cluster gets it: every layer Flux applies (the roots clusters/local points at) plus
- * what the HelmReleases of our chart install. The ZooKeeper variant is not part of it (it replaces Kafka).
+ * what the HelmReleases of our chart install (lib/render, the renderer `bonsai up` applies). The ZooKeeper
+ * variant is not part of it (it replaces Kafka).
  */
 export function renderedPlatform(): KubeObject[] {
-  if (cache) return cache;
-  const layers = parse(kustomizeBuild(join(REPO, "clusters", "local")))
-    .filter(o => o.kind === "Kustomization" && String(o.apiVersion).startsWith("kustomize.toolkit.fluxcd.io/"))
-    .map(o => String((o.spec as { path: string }).path).replace(/^\.\//, ""));
-  const objects: KubeObject[] = [];
-  for (const path of layers) objects.push(...parse(kustomizeBuild(join(REPO, path))));
-  for (const o of [...objects]) {
-    const rendered = renderLocalRelease(o, parse);
-    if (rendered && "objects" in rendered) objects.push(...rendered.objects);
-  }
-  cache = objects;
-  return objects;
+  cache ??= platformObjects(renderPlatform(REPO));
+  return cache;
 }
 
 export const find = (objects: KubeObject[], kind: string, namespace: string | undefined, name: string) =>

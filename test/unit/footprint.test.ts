@@ -6,6 +6,9 @@ import {
   podAmounts,
   verdict,
 } from "../../lib/footprint/compute";
+import { collectFootprint } from "../../lib/footprint/collect";
+import { formatFootprint } from "../../lib/footprint/format";
+import { platformObjects, renderPlatform } from "../../lib/render";
 
 const Mi = 2 ** 20;
 const Gi = 2 ** 30;
@@ -197,5 +200,19 @@ describe("footprint: workloads, namespaces, totals", () => {
       deployment("odd", "ns", 1, [{ name: "a", resources: { requests: { memory: "lots" } } }]),
     ]);
     expect(f.total.requests.memory).toBe(0);
+  });
+});
+
+describe("footprint of this repository (bonsai footprint)", () => {
+  it("counts every workload the renderer puts in the cluster, our chart's releases included", () => {
+    const report = collectFootprint({ k3s: false });
+    const rendered = platformObjects(renderPlatform()).filter(o =>
+      ["Deployment", "StatefulSet", "DaemonSet"].includes(String(o.kind)),
+    );
+    const counted = new Set(report.footprint.workloads.map(w => `${w.kind} ${w.namespace}/${w.name}`));
+    for (const o of rendered) expect(counted).toContain(`${o.kind} ${o.metadata?.namespace}/${o.metadata?.name}`);
+    expect(report.sources).toContain("charts/bonsai-app (HelmRelease frontend/frontend)");
+    expect(report.notCounted.join("\n")).toMatch(/flux-system/);
+    expect(formatFootprint(report)).toMatch(/^(FITS|DOES NOT FIT): /m);
   });
 });

@@ -1,4 +1,4 @@
-import { InputError, parseYaml } from "../../lib/render/inputs";
+import { InputError, parseYaml } from "../../lib/render";
 
 describe("the audit's YAML loader", () => {
   it("reads unquoted timestamps as strings, as the API server does", () => {

@@ -10,8 +10,8 @@
  * the fix, as is any env source we do not resolve (fieldRef and friends): nothing is silently dropped.
  */
 import { join } from "node:path";
-import { loadAll } from "js-yaml";
-import { isRecord, KubeObject } from "../../../capabilities/k8s/object";
+import type { KubeObject } from "../../../capabilities/k8s/object";
+import { parseObjects } from "../../../lib/render";
 import { kustomizeBuild } from "../../../tools/kustomize";
 
 export const REPO_ROOT = join(__dirname, "..", "..", "..");
@@ -54,7 +54,7 @@ const cache = new Map<string, KubeObject[]>();
 export function renderApp(folder: string): KubeObject[] {
   const hit = cache.get(folder);
   if (hit) return hit;
-  const objects = loadAll(kustomizeBuild(join(REPO_ROOT, folder))).filter(isRecord) as KubeObject[];
+  const objects = parseObjects(kustomizeBuild(join(REPO_ROOT, folder)), `${folder} (kustomize)`);
   cache.set(folder, objects);
   return objects;
 }
