@@ -51,6 +51,9 @@ When(a.Deployment).IsCreatedOrUpdated().Validate(validate);
 When(a.StatefulSet).IsCreatedOrUpdated().Validate(validate);
 When(a.DaemonSet).IsCreatedOrUpdated().Validate(validate);
 When(a.ReplicaSet).IsCreatedOrUpdated().Validate(validate);
+// Nothing on the platform creates these two, which is why an attacker would: denied where they are created.
+When(a.ReplicationController).IsCreatedOrUpdated().Validate(validate);
+When(a.PodTemplate).IsCreatedOrUpdated().Validate(validate);
 When(a.Job).IsCreatedOrUpdated().Validate(validate);
 When(a.CronJob).IsCreatedOrUpdated().Validate(validate);
 When(a.Service).IsCreatedOrUpdated().Validate(validate);
@@ -59,3 +62,5 @@ When(a.LimitRange).IsCreatedOrUpdated().Validate(validate);
 When(a.NetworkPolicy).IsCreatedOrUpdated().Validate(validate);
 When(a.NetworkPolicy).IsDeleted().Validate(validate);
 When(Exemption).IsCreatedOrUpdated().Validate(validate);
+When(a.Role).IsCreatedOrUpdated().Validate(validate);
+When(a.ClusterRole).IsCreatedOrUpdated().Validate(validate);

@@ -82,6 +82,8 @@ export const MODES: Record<string, Mode> = {
   "service-type": "enforce",
   "image-reference": "enforce",
   exemptions: "enforce",
+  // New checks start as warnings (the users' repositories have not been through them yet).
+  "rbac-grants": "warn",
 };
 
 const VALID_MODES: readonly Mode[] = ["enforce", "warn", "audit"];

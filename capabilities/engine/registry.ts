@@ -3,6 +3,7 @@ import { resourceCaps } from "../policies/resources/resource-caps";
 import { networkFlows } from "../policies/network/network-flows";
 import { serviceType } from "../policies/services/service-type";
 import { imageReference } from "../policies/images/image-reference";
+import { rbacGrants } from "../policies/rbac/rbac-grants";
 import { exemptionPolicy } from "../policies/exemptions/policy";
 import { podHardening, podSecurityStandards } from "../policies/pod-security/policy";
 import type { Policy } from "./policy";
@@ -18,6 +19,7 @@ export const POLICIES: readonly Policy[] = [
   resourceCaps,
   networkFlows,
   serviceType,
+  rbacGrants,
   exemptionPolicy(() => KNOWN_RULES),
 ];
 

@@ -16,9 +16,7 @@ describe("the module's Pepr bindings", () => {
   );
 
   it("validate every kind a policy governs on create and update", () => {
-    // PodTemplate and ReplicationController are judged by the audit only: nothing on the platform creates them.
-    const expected = GOVERNED_KINDS.filter(k => k !== "PodTemplate" && k !== "ReplicationController");
-    expect([...validated].sort()).toEqual([...expected].sort());
+    expect([...validated].sort()).toEqual([...GOVERNED_KINDS].sort());
   });
 
   it("validate NetworkPolicy deletes (the default-deny protection)", () => {
