@@ -62,11 +62,18 @@ export interface FlowRule {
 }
 
 export const FLOWS: Record<AppNamespace, FlowRule> = {
-  frontend: { ingressFrom: [INGRESS_NAMESPACE], egressTo: ["backend"] },
-  backend: { ingressFrom: ["frontend", INGRESS_NAMESPACE], egressTo: ["infra"] },
-  infra: { ingressFrom: ["backend", INGRESS_NAMESPACE], egressTo: "*" },
+  // "monitoring" in ingressFrom: the metrics store scrapes /metrics and the exporters (apps/metrics/network).
+  frontend: { ingressFrom: [INGRESS_NAMESPACE, "monitoring"], egressTo: ["backend"] },
+  backend: { ingressFrom: ["frontend", INGRESS_NAMESPACE, "monitoring"], egressTo: ["infra"] },
+  infra: { ingressFrom: ["backend", INGRESS_NAMESPACE, "monitoring"], egressTo: "*" },
   // Alloy tails logs through the API server and pushes to Loki; Grafana queries Loki; the ingress serves Grafana.
-  monitoring: { ingressFrom: [INGRESS_NAMESPACE], egressTo: [], egressToApiServerPorts: [443, 6443] },
+  // The metrics store scrapes the apps, the exporters in infra, the ingress controller and the guardrails' module,
+  // and the kubelet on the node's address (10250; on one k3s node the API server's address).
+  monitoring: {
+    ingressFrom: [INGRESS_NAMESPACE],
+    egressTo: ["infra", "frontend", "backend", INGRESS_NAMESPACE, "pepr-system"],
+    egressToApiServerPorts: [443, 6443, 10250],
+  },
 };
 
 /** How a policy acts on a violation: deny it, admit it with a warning, or admit it and only record it. */

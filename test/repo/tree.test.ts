@@ -45,6 +45,7 @@ describe("the seed's numbers in the rendered platform", () => {
       "infra/postgresql": "10Gi",
       "monitoring/loki": "5Gi",
       "monitoring/grafana-data": "2Gi",
+      "monitoring/victoria-metrics": "10Gi",
     });
     const zk = parse(kustomizeBuild(join(REPO, "apps/infra/kafka-zookeeper")));
     expect(
@@ -113,6 +114,7 @@ describe("the seed's numbers in the rendered platform", () => {
       ingress: ["namespaces"],
       infra: ["ingress"],
       monitoring: ["infra"],
+      metrics: ["infra"],
       apps: ["monitoring"],
     });
     for (const l of layers)
