@@ -11,6 +11,7 @@ PACKAGES=(
   maven                  # resolves those jars (cached under ~/.cache/bonsai/kafka-<version>/)
   python3-venv           # pgAdmin from PyPI in a cached venv: test/real/pgadmin.test.ts
   openssl                # the local CA and ingress certificate of `bonsai up`
+  prometheus-postgres-exporter # the metrics layer's PostgreSQL exporter: test/real/metrics.test.ts
 )
 
 missing=()
