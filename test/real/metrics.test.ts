@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { KubeObject } from "../../capabilities/policies/k8s-object";
+import { KubeObject } from "../../capabilities/k8s/object";
 import { dashboardFiles, dashboardQueries } from "../support/metrics/dashboards";
 import { Exporter, startPgbouncerExporter, startPostgresExporter } from "../support/metrics/exporters";
 import { JobMapping, loopbackScrapeConfig } from "../support/metrics/scrape-config";

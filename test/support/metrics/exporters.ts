@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
-import { KubeObject } from "../../../capabilities/policies/k8s-object";
+import { KubeObject } from "../../../capabilities/k8s/object";
 import { cacheRoot } from "../../../tools/cache";
 import { containerEnv, containerOf, findObject, imageTag, SecretValues } from "../real/manifests";
 import { freePort, makeStateDir, RealProcess, removeStateDir, runToCompletion, spawnReal } from "../real/process";

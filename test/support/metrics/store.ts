@@ -11,7 +11,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { KubeObject } from "../../../capabilities/policies/k8s-object";
+import { KubeObject } from "../../../capabilities/k8s/object";
 import { ensureMetricsBinaries } from "../../../tools/metrics/binaries";
 import { containerOf } from "../real/manifests";
 import { freePort, makeStateDir, RealProcess, removeStateDir, spawnReal } from "../real/process";
