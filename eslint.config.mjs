@@ -3,7 +3,7 @@ import tseslint from "typescript-eslint";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules", "**/dist", "**/build", "charts/**", "coverage/**"] },
+  { ignores: ["**/node_modules", "**/dist", "**/build", "charts/**", "coverage/**", "**/.next", "**/next-env.d.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,0 +1,47 @@
+import type { Pool } from "pg";
+import type { OrderCreated } from "./events";
+
+/** Where a message came from: kept on the projection row and on a parked message. */
+export interface Position {
+  topic: string;
+  partition: number;
+  offset: string;
+}
+
+/**
+ * Applies one event to the projection, idempotently: a replay (same or older eventId, e.g. the relay published
+ * again after a crash, or the group rebalanced before committing) changes nothing. Returns whether it applied.
+ * An event for an order that is not in the orders table fails the foreign key (SQLSTATE 23503): a data error.
+ */
+export async function applyEvent(pool: Pool, e: OrderCreated, at: Position): Promise<boolean> {
+  const r = await pool.query(
+    `INSERT INTO order_projection (order_id, status, item, quantity, last_event_id, kafka_partition, kafka_offset)
+     VALUES ($1, 'confirmed', $2, $3, $4, $5, $6)
+     ON CONFLICT (order_id) DO UPDATE
+        SET status = EXCLUDED.status, item = EXCLUDED.item, quantity = EXCLUDED.quantity,
+            last_event_id = EXCLUDED.last_event_id, events_applied = order_projection.events_applied + 1,
+            kafka_partition = EXCLUDED.kafka_partition, kafka_offset = EXCLUDED.kafka_offset, processed_at = now()
+      WHERE order_projection.last_event_id < EXCLUDED.last_event_id`,
+    [e.orderId, e.item, e.quantity, e.eventId, at.partition, at.offset],
+  );
+  return r.rowCount === 1;
+}
+
+/** PostgreSQL text cannot hold NUL; a key or reason quoting a binary message must still be storable. */
+const printable = (s: string) => s.replaceAll("\u0000", "\uFFFD");
+
+/** Parks a message that cannot be processed; parking the same message twice (a replay) keeps the first. */
+export async function park(pool: Pool, at: Position, key: Buffer | null, value: Buffer | null, reason: string) {
+  await pool.query(
+    `INSERT INTO dead_letters (topic, kafka_partition, kafka_offset, message_key, payload, reason)
+     VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+    [
+      at.topic,
+      at.partition,
+      at.offset,
+      key ? printable(key.toString("utf8")) : null,
+      value,
+      printable(reason).slice(0, 2000),
+    ],
+  );
+}
