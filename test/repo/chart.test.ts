@@ -18,14 +18,18 @@ describe("charts/bonsai-app", () => {
     (_name, r) => {
       expect(helmLint(CHART, r.values)).toContain("0 chart(s) failed");
       const objects = parse(helmTemplate(CHART, r));
-      expect(objects.map(o => o.kind).sort()).toEqual([
+      const kinds = [
         "Deployment",
         "HorizontalPodAutoscaler",
         "Ingress",
         "PodDisruptionBudget",
         "Service",
         "ServiceAccount",
-      ]);
+      ];
+      // Only the backend has a schema: its migrate Job runs before each install and upgrade.
+      expect(objects.map(o => o.kind).sort()).toEqual(
+        r.release === "backend" ? [...kinds.slice(0, 3), "Job", ...kinds.slice(3)] : kinds,
+      );
       const ingress = objects.find(o => o.kind === "Ingress")!.spec as any;
       expect(ingress.rules[0].host).toBe(r.release === "frontend" ? "app.local" : "api.local");
       expect(ingress.rules[0].http.paths[0].path).toBe(r.release === "frontend" ? "/" : "/api");
@@ -33,9 +37,19 @@ describe("charts/bonsai-app", () => {
       const pod = (objects.find(o => o.kind === "Deployment")!.spec as any).template.spec;
       expect(pod.securityContext).toMatchObject({
         runAsNonRoot: true,
-        runAsUser: 101,
+        // The reference images' numeric users (reference-apps/*/Dockerfile).
+        runAsUser: r.release === "frontend" ? 1001 : 1000,
         seccompProfile: { type: "RuntimeDefault" },
       });
+      const container = pod.containers[0];
+      expect(container.image).toBe(`localhost:5111/bonsai/${r.release}:0.1.0`);
+      const probePath = r.release === "frontend" ? "/healthz" : "/api/health";
+      expect(container.livenessProbe.httpGet.path).toBe(probePath);
+      expect(container.readinessProbe.httpGet.path).toBe(r.release === "frontend" ? "/healthz" : "/api/ready");
+      for (const v of pod.volumes) expect(v.emptyDir.sizeLimit).toMatch(/^[0-9]+Mi$/);
+      // Secrets only by reference: no value in the rendered objects.
+      for (const e of container.env)
+        expect(e.name === "DATABASE_PASSWORD" ? e.valueFrom.secretKeyRef : e.value).toBeDefined();
       expect(pod.containers[0].securityContext).toEqual({
         allowPrivilegeEscalation: false,
         readOnlyRootFilesystem: true,
@@ -49,6 +63,9 @@ describe("charts/bonsai-app", () => {
     [{ containerPort: 80 }, "containerPort"],
     [{ securityContext: { runAsUser: 0 } }, "runAsUser"],
     [{ component: "database" }, "component"],
+    [{ env: { DATABASE_PASSWORD: "hunter2" } }, "env"],
+    [{ writablePaths: [{ path: "/tmp" }] }, "sizeLimit"],
+    [{ secretEnv: { TOKEN: { secretName: "x" } } }, "key"],
   ])("refuses unsafe values through values.schema.json: %p", (values, field) => {
     expect(() => helmTemplate(CHART, { release: "x", namespace: "frontend", values })).toThrow(field);
   });
