@@ -36,8 +36,11 @@ export class Projector {
   async start(): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.cfg.kafka.groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3000,
+      // Short enough that after a broker restart the group re-forms in seconds, not half a minute.
+      sessionTimeout: 10_000,
+      rebalanceTimeout: 10_000,
+      heartbeatInterval: 2000,
+      retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 3000 },
       allowAutoTopicCreation: false,
     });
     this.consumer = consumer;

@@ -35,6 +35,11 @@ export interface RealProcess {
   waitReady(what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void>;
   /** Ends the process group: `stopSignal` to the leader, then SIGKILL to the group after `graceMs`. */
   stop(graceMs?: number): Promise<void>;
+  /**
+   * Starts the program again after stop(), with the same command, environment and state directory (same
+   * config, same port, same data): an outage and recovery for a failure test. Wait with waitReady again.
+   */
+  restart(): void;
 }
 
 export interface SpawnOptions {
@@ -122,22 +127,27 @@ const signalGroup = (pgid: number, signal: NodeJS.Signals) => {
 
 export function spawnReal(opts: SpawnOptions): RealProcess {
   const log = join(opts.stateDir, `${opts.name}.log`);
-  const fd = openSync(log, "a");
   const user = opts.unprivileged ? harnessUser(opts.userName) : undefined;
-  giveToHarnessUser(log, opts.userName);
   const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", ...opts.env };
   // setpriv execs the program, so the PID we hold is the program's own and its process group's id.
   const [command, args] = user
     ? ["setpriv", [`--reuid=${user.uid}`, `--regid=${user.gid}`, "--clear-groups", opts.command, ...opts.args]]
     : [opts.command, opts.args];
-  const child = spawn(command, args, { stdio: ["ignore", fd, fd], env, cwd: opts.cwd, detached: true });
-  closeSync(fd);
-  if (!child.pid) throw new Error(`could not start ${opts.name} (${opts.command})`);
-  const pid = child.pid;
-  child.unref();
+  const launch = (): number => {
+    const fd = openSync(log, "a");
+    giveToHarnessUser(log, opts.userName);
+    const child = spawn(command, args, { stdio: ["ignore", fd, fd], env, cwd: opts.cwd, detached: true });
+    closeSync(fd);
+    if (!child.pid) throw new Error(`could not start ${opts.name} (${opts.command})`);
+    child.unref();
+    child.on("exit", (code, signal) => {
+      if (proc.pid === child.pid) proc.exited = { code, signal };
+    });
+    return child.pid;
+  };
   const proc: RealProcess = {
     name: opts.name,
-    pid,
+    pid: 0,
     log,
     describe: (lines = 30) => `--- ${opts.name} log (${log}) ---\n${tail(log, lines)}`,
     waitReady: (what, check, timeoutMs) =>
@@ -148,6 +158,7 @@ export function spawnReal(opts: SpawnOptions): RealProcess {
         describe: () => proc.describe(),
       }),
     stop: async (graceMs = 10_000) => {
+      const pid = proc.pid;
       running.delete(proc);
       if (!proc.exited) signalGroup(pid, opts.stopSignal ?? "SIGTERM");
       const deadline = Date.now() + graceMs;
@@ -157,8 +168,14 @@ export function spawnReal(opts: SpawnOptions): RealProcess {
       const gone = Date.now() + 5000;
       while (groupAlive(pid) && Date.now() < gone) await sleep(50);
     },
+    restart: () => {
+      if (running.has(proc)) throw new Error(`${opts.name} is running (pid ${proc.pid}): stop() it first`);
+      proc.exited = undefined;
+      proc.pid = launch();
+      running.add(proc);
+    },
   };
-  child.on("exit", (code, signal) => (proc.exited = { code, signal }));
+  proc.pid = launch();
   running.add(proc);
   return proc;
 }

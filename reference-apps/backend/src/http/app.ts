@@ -42,6 +42,9 @@ export function buildApp(d: AppDeps): FastifyInstance {
       d.metrics.httpErrors.inc({ ...labels, class: reply.statusCode >= 500 ? "server" : "client" });
   });
 
+  // JSON only: Fastify also parses text/plain by default, which would turn a wrong content-type into a
+  // confusing "body must be object" instead of 415.
+  app.removeContentTypeParser("text/plain");
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) =>
     reply.code(404).send({

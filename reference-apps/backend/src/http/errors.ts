@@ -43,14 +43,11 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
     return reply.code(status).send({ statusCode: status, error: httpName(status), message });
   }
   if (isUnavailable(err)) {
-    return reply
-      .code(503)
-      .header("retry-after", "2")
-      .send({
-        statusCode: 503,
-        error: "Service Unavailable",
-        message: "the database is unavailable; nothing was written, retry later",
-      });
+    return reply.code(503).header("retry-after", "2").send({
+      statusCode: 503,
+      error: "Service Unavailable",
+      message: "the database is unavailable; nothing was written, retry later",
+    });
   }
   req.log.error({ err }, "request failed");
   return reply
