@@ -9,8 +9,8 @@
  *   await p.stop();
  */
 import { randomBytes } from "node:crypto";
-import type { KubeObject } from "../../../capabilities/policies/k8s-object";
-import { renderLayer } from "../../../cli/up/render-layer";
+import type { KubeObject } from "../../../capabilities/k8s/object";
+import { renderLayer } from "../../../lib/render/render-layer";
 import { Kafka, startKafka } from "../../support/real/kafka";
 import { containerEnv, containerOf, REPO_ROOT, renderApp } from "../../support/real/manifests";
 import { PgBouncer, startPgBouncer } from "../../support/real/pgbouncer";

@@ -5,7 +5,7 @@
  * fails here instead of being ignored.
  */
 import { Kafka, logLevel } from "kafkajs";
-import type { KubeObject } from "../../../capabilities/policies/k8s-object";
+import type { KubeObject } from "../../../capabilities/k8s/object";
 import { containerOf } from "../../support/real/manifests";
 
 export interface TopicSpec {
