@@ -10,7 +10,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { KubeObject } from "../../../capabilities/k8s/object";
-import { renderLayer } from "../../../lib/render/render-layer";
+import { renderLayer } from "../../../lib/render";
 import { Kafka, startKafka } from "../../support/real/kafka";
 import { containerEnv, containerOf, REPO_ROOT, renderApp } from "../../support/real/manifests";
 import { PgBouncer, startPgBouncer } from "../../support/real/pgbouncer";
@@ -47,7 +47,9 @@ export interface AppsPlatform {
   stop(): Promise<void>;
 }
 
-const rendered = (folder: string): KubeObject[] => renderLayer(REPO_ROOT, folder).fromCharts;
+/** What the folder's HelmReleases install (the chart rendered with their values), as helm-controller would. */
+const rendered = (folder: string): KubeObject[] =>
+  renderLayer({ name: folder, path: folder, dependsOn: [] }, REPO_ROOT).fromCharts;
 
 /** http://backend.backend.svc.cluster.local -> http://127.0.0.1:<port of the backend we started>. */
 function mapUrl(services: ServiceMap, raw: string): string {
