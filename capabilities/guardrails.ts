@@ -3,7 +3,7 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import { decideAdmission } from "./engine/admission";
 import type { KubeObject } from "./k8s/object";
 import { admissionContext } from "./live-state";
-import { Exemption } from "./kinds/exemption";
+import { ExemptionKind } from "./kinds/exemption";
 import { recordAdmission } from "./policy-reports";
 import { Deadline } from "./engine/budget";
 
@@ -61,6 +61,6 @@ When(a.ResourceQuota).IsCreatedOrUpdated().Validate(validate);
 When(a.LimitRange).IsCreatedOrUpdated().Validate(validate);
 When(a.NetworkPolicy).IsCreatedOrUpdated().Validate(validate);
 When(a.NetworkPolicy).IsDeleted().Validate(validate);
-When(Exemption).IsCreatedOrUpdated().Validate(validate);
+When(ExemptionKind).IsCreatedOrUpdated().Validate(validate);
 When(a.Role).IsCreatedOrUpdated().Validate(validate);
 When(a.ClusterRole).IsCreatedOrUpdated().Validate(validate);

@@ -3,7 +3,7 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import { buildContext } from "./engine/context";
 import type { KubeObject } from "./k8s/object";
 import type { PolicyContext } from "./engine/policy";
-import { Exemption } from "./kinds/exemption";
+import { ExemptionKind } from "./kinds/exemption";
 
 /**
  * A list of cluster objects the admission path needs (LimitRanges, Exemptions), refreshed in the
@@ -58,7 +58,7 @@ export class RefreshingList {
 const asObjects = (list: { items: KubernetesObject[] }) => list.items as unknown as KubeObject[];
 
 const limitRanges = new RefreshingList("LimitRanges", async () => asObjects(await K8s(a.LimitRange).Get()));
-const exemptions = new RefreshingList("Exemptions", async () => asObjects(await K8s(Exemption).Get()));
+const exemptions = new RefreshingList("Exemptions", async () => asObjects(await K8s(ExemptionKind).Get()));
 
 let cached: { lr: KubeObject[]; ex: KubeObject[]; ctx: PolicyContext } | undefined;
 

@@ -10,7 +10,7 @@ import { EventThrottle, eventKey } from "./reports/event-throttle";
 import { verdictLogLines } from "./reports/verdict-log";
 import { admissionContext } from "./live-state";
 import { ClusterPolicyReportKind, PolicyReportKind } from "./kinds/policy-report";
-import { Exemption } from "./kinds/exemption";
+import { ExemptionKind } from "./kinds/exemption";
 import { EXEMPTION_API_VERSION, EXEMPTION_KIND } from "./engine/exemptions";
 
 /**
@@ -112,7 +112,7 @@ const GOVERNED: [typeof a.GenericKind, string, string][] = [
   [a.NetworkPolicy, "networking.k8s.io/v1", "NetworkPolicy"],
   [a.ResourceQuota, "v1", "ResourceQuota"],
   [a.LimitRange, "v1", "LimitRange"],
-  [Exemption, EXEMPTION_API_VERSION, EXEMPTION_KIND],
+  [ExemptionKind, EXEMPTION_API_VERSION, EXEMPTION_KIND],
 ];
 
 /** Judges everything the guardrails govern that exists now, and rewrites the scan reports. */

@@ -30,12 +30,23 @@ export function isSet(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
 
+/**
+ * "Kind namespace/name" (or "Kind name" for cluster-scoped objects), how every message and report names an
+ * object; a reference without a kind (a file the audit could not read) is shown by its name alone.
+ */
+export function refText(ref: { kind?: string; namespace?: string; name?: string }): string {
+  if (!ref.kind) return ref.name ?? "";
+  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ""}${ref.name ?? ""}`;
+}
+
+/** refText of an object as read (malformed ones included): `<no kind>`, generateName or `<no name>` stand in. */
 export function objectRef(obj: KubeObject): string {
-  const kind = typeof obj.kind === "string" && obj.kind ? obj.kind : "<no kind>";
   const meta = record<V1ObjectMeta>(obj.metadata);
-  const name = typeof meta?.name === "string" && meta.name ? meta.name : (meta?.generateName ?? "<no name>") + "";
-  const ns = typeof meta?.namespace === "string" && meta.namespace ? `${meta.namespace}/` : "";
-  return `${kind} ${ns}${name}`;
+  return refText({
+    kind: typeof obj.kind === "string" && obj.kind ? obj.kind : "<no kind>",
+    namespace: typeof meta?.namespace === "string" ? meta.namespace : undefined,
+    name: typeof meta?.name === "string" && meta.name ? meta.name : (meta?.generateName ?? "<no name>") + "",
+  });
 }
 
 /** Renders a found value for a message: `unset` for absent fields, JSON for everything else. */

@@ -26,10 +26,6 @@ export interface PodTemplate {
   missing?: string;
 }
 
-export function carriesPodTemplate(obj: KubeObject): boolean {
-  return typeof obj.kind === "string" && obj.kind in TEMPLATE_PATHS;
-}
-
 /**
  * The pod template of a Pod or workload, or undefined when the kind carries none.
  * A workload whose template is missing or malformed yields an empty spec, so that checks still run

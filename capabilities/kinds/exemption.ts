@@ -2,7 +2,7 @@ import { a, RegisterKind } from "pepr";
 import { EXEMPTION_GROUP, EXEMPTION_KIND, EXEMPTION_VERSION } from "../engine/exemptions";
 
 /** Bonsai's Exemption custom resource (CRD in apps/crds/exemptions), as the Pepr client sees it. */
-export class Exemption extends a.GenericKind {
+export class ExemptionKind extends a.GenericKind {
   spec?: {
     reason?: string;
     policies?: { policy?: string; rules?: string[] }[];
@@ -10,7 +10,7 @@ export class Exemption extends a.GenericKind {
   };
 }
 
-RegisterKind(Exemption, {
+RegisterKind(ExemptionKind, {
   group: EXEMPTION_GROUP,
   version: EXEMPTION_VERSION,
   kind: EXEMPTION_KIND,

@@ -6,7 +6,6 @@
  */
 export class EventThrottle {
   private readonly last = new Map<string, number>();
-  private suppressedCount = 0;
 
   constructor(
     private readonly windowMs = 60_000,
@@ -16,18 +15,10 @@ export class EventThrottle {
   /** True when an Event for this key should be written now; records the time when it is. */
   admit(key: string, now = Date.now()): boolean {
     const seen = this.last.get(key);
-    if (seen !== undefined && now - seen < this.windowMs) {
-      this.suppressedCount++;
-      return false;
-    }
+    if (seen !== undefined && now - seen < this.windowMs) return false;
     if (this.last.size >= this.maxKeys) this.prune(now);
     this.last.set(key, now);
     return true;
-  }
-
-  /** How many Events were held back since start (exposed in logs, useful in tests). */
-  get suppressed(): number {
-    return this.suppressedCount;
   }
 
   get size(): number {

@@ -73,7 +73,8 @@ export function summarize(results: { result: ResultStatus }[]): Summary {
 }
 
 const refKey = (r: ResourceRef) => `${r.kind}\u0000${r.namespace ?? ""}\u0000${r.name}\u0000${r.apiVersion}`;
-const ORDER: Record<ResultStatus, number> = { fail: 0, error: 1, warn: 2, skip: 3, pass: 4 };
+/** Most urgent first: the order of results within a report. */
+export const RESULT_ORDER: Record<ResultStatus, number> = { fail: 0, error: 1, warn: 2, skip: 3, pass: 4 };
 
 /**
  * Code-point order, not `localeCompare`: the same on every machine whatever its locale (so diffs between a
@@ -85,7 +86,7 @@ function compareWithKeys(a: PolicyResult, ka: string, b: PolicyResult, kb: strin
   return (
     ordinal(ka, kb) ||
     ordinal(a.policy, b.policy) ||
-    ORDER[a.result] - ORDER[b.result] ||
+    RESULT_ORDER[a.result] - RESULT_ORDER[b.result] ||
     ordinal(a.rule, b.rule) ||
     ordinal(a.message, b.message)
   );
@@ -121,28 +122,40 @@ export function toReportResult(r: PolicyResult): ReportResult {
 }
 
 /**
- * Groups results into one PolicyReport per namespace and one ClusterPolicyReport, in stable order.
- * Namespaced objects without a namespace (plain manifests applied to the current namespace) are
- * reported under "default", where `kubectl apply` would put them.
+ * Groups items by the report they belong in, in report order: "" (the ClusterPolicyReport) first, then one
+ * group per namespace. Namespaced objects without a namespace (plain manifests applied to the current
+ * namespace) go under "default", where `kubectl apply` would put them.
  */
-export function buildReports(results: PolicyResult[], name: string): ReportList {
-  const groups = new Map<string, PolicyResult[]>();
-  for (const r of results) {
-    const key = isClusterScoped(r.resource) ? "" : (r.resource.namespace ?? "default");
-    let group = groups.get(key);
-    if (!group) groups.set(key, (group = []));
-    group.push(r);
+export function groupByReport<T>(items: Iterable<T>, refOf: (item: T) => ResourceRef): [string, T[]][] {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const ref = refOf(item);
+    const key = isClusterScoped(ref) ? "" : (ref.namespace ?? "default");
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
   }
-  const labels = { "app.kubernetes.io/managed-by": "bonsai", "app.kubernetes.io/name": "bonsai" };
-  const items = [...groups.keys()].sort().map((ns): PolicyReport => {
-    const group = sortResults(groups.get(ns)!);
-    return {
-      apiVersion: REPORT_API_VERSION,
-      kind: ns ? "PolicyReport" : "ClusterPolicyReport",
-      metadata: ns ? { name, namespace: ns, labels } : { name, labels },
-      summary: summarize(group),
-      results: group.map(toReportResult),
-    };
+  return [...groups.keys()].sort().map(ns => [ns, groups.get(ns)!]);
+}
+
+const REPORT_LABELS = { "app.kubernetes.io/managed-by": "bonsai", "app.kubernetes.io/name": "bonsai" };
+
+/** The PolicyReport of namespace `ns`, or the ClusterPolicyReport when `ns` is "". */
+export function reportObject(name: string, ns: string, summary: Summary, results: ReportResult[]): PolicyReport {
+  return {
+    apiVersion: REPORT_API_VERSION,
+    kind: ns ? "PolicyReport" : "ClusterPolicyReport",
+    metadata: ns ? { name, namespace: ns, labels: REPORT_LABELS } : { name, labels: REPORT_LABELS },
+    summary,
+    results,
+  };
+}
+
+/** One PolicyReport per namespace and one ClusterPolicyReport, in stable order (what `bonsai audit` prints). */
+export function buildReports(results: PolicyResult[], name: string): ReportList {
+  const items = groupByReport(results, r => r.resource).map(([ns, group]) => {
+    const sorted = sortResults(group);
+    return reportObject(name, ns, summarize(sorted), sorted.map(toReportResult));
   });
   return { apiVersion: "v1", kind: "List", metadata: {}, items };
 }

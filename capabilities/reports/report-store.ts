@@ -1,10 +1,12 @@
-import type { PolicyResult, ResultStatus } from "../engine/result";
+import type { PolicyResult } from "../engine/result";
 import {
   emptySummary,
-  isClusterScoped,
+  groupByReport,
   ordinal,
   PolicyReport,
-  REPORT_API_VERSION,
+  reportObject,
+  RESULT_ORDER,
+  summarize,
   toReportResult,
 } from "./policy-report";
 
@@ -13,8 +15,6 @@ export interface StoredResult {
   result: PolicyResult;
   seconds: number;
 }
-
-const SEVERITY_ORDER: Record<ResultStatus, number> = { fail: 0, error: 1, warn: 2, skip: 3, pass: 4 };
 
 const key = (r: PolicyResult) =>
   `${r.resource.uid ?? ""}|${r.resource.kind}|${r.resource.namespace ?? ""}|${r.resource.name}|${r.policy}|${r.rule}`;
@@ -50,21 +50,11 @@ export class ReportStore {
 
   /** One PolicyReport per namespace and one ClusterPolicyReport, each within the cap. */
   reports(): PolicyReport[] {
-    const groups = new Map<string, StoredResult[]>();
-    for (const e of this.#entries.values()) {
-      const ns = isClusterScoped(e.result.resource) ? "" : (e.result.resource.namespace ?? "default");
-      const group = groups.get(ns);
-      if (group) group.push(e);
-      else groups.set(ns, [e]);
-    }
-    const labels = { "app.kubernetes.io/managed-by": "bonsai", "app.kubernetes.io/name": "bonsai" };
-    return [...groups.keys()].sort().map(ns => {
-      const entries = groups.get(ns)!;
-      const summary = emptySummary();
-      for (const e of entries) summary[e.result.result]++;
+    return groupByReport(this.#entries.values(), e => e.result.resource).map(([ns, entries]) => {
+      const summary = summarize(entries.map(e => e.result));
       const ordered = [...entries].sort(
         (a, b) =>
-          SEVERITY_ORDER[a.result.result] - SEVERITY_ORDER[b.result.result] ||
+          RESULT_ORDER[a.result.result] - RESULT_ORDER[b.result.result] ||
           b.seconds - a.seconds ||
           ordinal(key(a.result), key(b.result)),
       );
@@ -92,13 +82,7 @@ export class ReportStore {
           properties: { omitted: String(cut.length) },
         });
       }
-      return {
-        apiVersion: REPORT_API_VERSION,
-        kind: ns ? "PolicyReport" : "ClusterPolicyReport",
-        metadata: ns ? { name: this.name, namespace: ns, labels } : { name: this.name, labels },
-        summary,
-        results,
-      } as PolicyReport;
+      return reportObject(this.name, ns, summary, results);
     });
   }
 }

@@ -1,4 +1,5 @@
 import type { ReportList, ReportResult } from "../../capabilities/reports/policy-report";
+import { refText } from "../../capabilities/k8s/object";
 
 const escape = (s: string) =>
   s
@@ -11,12 +12,7 @@ const escape = (s: string) =>
     // eslint-disable-next-line no-control-regex
     .replace(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/g, "");
 
-const resourceName = (r: ReportResult) => {
-  const ref = r.resources[0];
-  if (!ref) return "";
-  if (!ref.kind) return ref.name ?? "";
-  return `${ref.kind} ${ref.namespace ? ref.namespace + "/" : ""}${ref.name}`;
-};
+const resourceName = (r: ReportResult) => refText(r.resources[0] ?? {});
 
 /** JUnit XML as CI systems read it: a testsuite per policy, a testcase per resource and rule. */
 export function formatJunit(list: ReportList): string {

@@ -1,5 +1,6 @@
 import type { ReportList, ReportResult } from "../../capabilities/reports/policy-report";
 import { describeRule } from "../../capabilities/engine/registry";
+import { refText } from "../../capabilities/k8s/object";
 
 /** SARIF 2.1.0 (what code-scanning tools ingest): one run, one rule per policy/rule, one result per non-pass. */
 const LEVEL: Record<string, "error" | "warning" | "note" | undefined> = {
@@ -20,12 +21,7 @@ function artifactUri(source: string | undefined): string | undefined {
   return path || undefined;
 }
 
-const resourceName = (r: ReportResult) => {
-  const ref = r.resources[0];
-  if (!ref) return "";
-  if (!ref.kind) return ref.name ?? "";
-  return `${ref.kind} ${ref.namespace ? ref.namespace + "/" : ""}${ref.name}`;
-};
+const resourceName = (r: ReportResult) => refText(r.resources[0] ?? {});
 
 export function formatSarif(list: ReportList, toolVersion: string): string {
   // Skips are findings only when an exemption covers a violation; "no policy applies" is not one.

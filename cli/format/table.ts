@@ -1,11 +1,6 @@
 import type { ReportList } from "../../capabilities/reports/policy-report";
 import { emptySummary } from "../../capabilities/reports/policy-report";
-
-function refText(r: { kind: string; name: string; namespace?: string } | undefined): string {
-  if (!r) return "";
-  if (!r.kind) return r.name;
-  return `${r.kind} ${r.namespace ? r.namespace + "/" : ""}${r.name}`;
-}
+import { refText } from "../../capabilities/k8s/object";
 
 /**
  * Human-readable view: every result that is not a pass, in the reports' stable order, then a
@@ -18,7 +13,13 @@ export function formatTable(list: ReportList, opts: { showPass?: boolean } = {})
     for (const key of Object.keys(total) as (keyof typeof total)[]) total[key] += report.summary[key];
     for (const r of report.results) {
       if (r.result === "pass" && !opts.showPass) continue;
-      rows.push([r.result.toUpperCase(), r.severity, `${r.policy}/${r.rule}`, refText(r.resources[0]), r.message]);
+      rows.push([
+        r.result.toUpperCase(),
+        r.severity,
+        `${r.policy}/${r.rule}`,
+        refText(r.resources[0] ?? {}),
+        r.message,
+      ]);
     }
   }
   const header = ["RESULT", "SEVERITY", "POLICY/RULE", "RESOURCE", "MESSAGE"];

@@ -1,5 +1,5 @@
 import { stringify } from "yaml";
-import type { KubeObject } from "../../capabilities/k8s/object";
+import { KubeObject, objectRef } from "../../capabilities/k8s/object";
 import { contextFromObjects } from "../../capabilities/engine/context";
 import { evaluateObject } from "../../capabilities/engine/engine";
 import { sleep } from "../../tools/controlplane/processes";
@@ -19,9 +19,6 @@ export interface AppliedLayer {
 function firstPass(o: KubeObject) {
   return o.kind === "Namespace" || o.kind === "CustomResourceDefinition";
 }
-
-const ref = (o: KubeObject) =>
-  `${o.kind} ${o.metadata?.namespace ? o.metadata.namespace + "/" : ""}${o.metadata?.name}`;
 
 /**
  * Applies objects one by one (so one refusal does not hide the others), namespaces and CRDs first.
@@ -45,7 +42,7 @@ export async function applyObjects(
         await sleep(1000);
         r = apply();
       }
-      if (r.code !== 0) denied.push(`${ref(obj)}: ${r.stderr.trim()}`);
+      if (r.code !== 0) denied.push(`${objectRef(obj)}: ${r.stderr.trim()}`);
     }
     if (batch.some(o => o.kind === "CustomResourceDefinition"))
       kubectl(["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);

@@ -1,3 +1,4 @@
+import { refText } from "../../capabilities/k8s/object";
 import { MAC_MINI, NamespaceFootprint } from "./compute";
 import type { FootprintReport } from "./collect";
 
@@ -31,7 +32,7 @@ export function formatFootprint(r: FootprintReport, details = false): string {
     const wrows = [["WORKLOAD", "PODS (FROM)", "CPU REQ", "MEM REQ", "MEM LIM", "STORAGE"]];
     for (const w of r.footprint.workloads)
       wrows.push([
-        `${w.kind} ${w.namespace}/${w.name}`,
+        refText(w),
         `${w.pods} (${w.podsFrom})`,
         cores(w.requests.cpu),
         mem(w.requests.memory),

@@ -3,7 +3,7 @@ import {
   SECURE_DEFAULTS,
   withSecureDefaults,
 } from "../../capabilities/policies/pod-security/mutate";
-import { evaluatePodSecurity } from "../../capabilities/policies/pod-security/policy";
+import { podSecurityResults } from "./pod-security-results";
 import type { KubeObject } from "../../capabilities/k8s/object";
 import { asWorkload } from "../support/pods";
 
@@ -40,7 +40,7 @@ describe("applySecureDefaults", () => {
   it("makes a bare pod pass restricted and the hardening rules", () => {
     const pod = bare();
     applySecureDefaults(pod);
-    expect(evaluatePodSecurity(pod, { level: "restricted" }).filter(r => r.result !== "pass")).toEqual([]);
+    expect(podSecurityResults(pod, { level: "restricted" }).filter(r => r.result !== "pass")).toEqual([]);
   });
 
   it("reports each field it set, with its path", () => {

@@ -1,16 +1,17 @@
-import { evaluatePodSecurity, HARDENING_POLICY, PSS_POLICY } from "../../capabilities/policies/pod-security/policy";
+import { HARDENING_POLICY, PSS_POLICY } from "../../capabilities/policies/pod-security/policy";
+import { podSecurityResults } from "./pod-security-results";
 import { checksFor } from "../../capabilities/policies/pod-security/profile";
 import type { KubeObject } from "../../capabilities/k8s/object";
 import { asWorkload, compliantPod, withSpec } from "../support/pods";
 
 const fails = (obj: KubeObject, level: "baseline" | "restricted" = "restricted") =>
-  evaluatePodSecurity(obj, { level }).filter(r => r.result === "fail");
+  podSecurityResults(obj, { level }).filter(r => r.result === "fail");
 const failingRules = (obj: KubeObject, level: "baseline" | "restricted" = "restricted") =>
   fails(obj, level).map(r => r.rule);
 
 describe("a compliant pod", () => {
   it("passes restricted and hardening with one pass result per policy", () => {
-    const results = evaluatePodSecurity(compliantPod(), { level: "restricted" });
+    const results = podSecurityResults(compliantPod(), { level: "restricted" });
     expect(results.map(r => [r.policy, r.rule, r.result])).toEqual([
       [PSS_POLICY, "restricted", "pass"],
       [HARDENING_POLICY, "all", "pass"],
@@ -18,7 +19,7 @@ describe("a compliant pod", () => {
   });
 
   it("passes baseline without hardening results", () => {
-    const results = evaluatePodSecurity(compliantPod(), { level: "baseline" });
+    const results = podSecurityResults(compliantPod(), { level: "baseline" });
     expect(results.map(r => [r.policy, r.result, r.category])).toEqual([
       [PSS_POLICY, "pass", "Pod Security Standards (Baseline)"],
     ]);
@@ -241,13 +242,13 @@ describe("odd input", () => {
   ];
   it.each(odd)("%s: evaluated without throwing", (_n, spec) => {
     const pod = { apiVersion: "v1", kind: "Pod", metadata: { name: "odd" }, spec } as KubeObject;
-    expect(() => evaluatePodSecurity(pod, { level: "restricted" })).not.toThrow();
-    expect(() => evaluatePodSecurity(pod, { level: "restricted", mutate: true })).not.toThrow();
+    expect(() => podSecurityResults(pod, { level: "restricted" })).not.toThrow();
+    expect(() => podSecurityResults(pod, { level: "restricted", mutate: true })).not.toThrow();
   });
 
   it("a workload without a template is an error naming the missing path, not a silent pass", () => {
     const deployment = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "d" }, spec: {} } as KubeObject;
-    const results = evaluatePodSecurity(deployment, { level: "restricted" });
+    const results = podSecurityResults(deployment, { level: "restricted" });
     expect(results.map(r => r.result)).toEqual(["error", "error"]);
     expect(results[0].message).toContain("no pod spec at spec.template.spec");
   });

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { applySecureDefaults } from "../../capabilities/policies/pod-security/mutate";
-import { evaluatePodSecurity } from "../../capabilities/policies/pod-security/policy";
+import { podSecurityResults } from "./pod-security-results";
 import { decideAdmission } from "../../capabilities/engine/admission";
 import { contextFromObjects } from "../../capabilities/engine/context";
 import { evaluateObject } from "../../capabilities/engine/engine";
@@ -41,7 +41,7 @@ describe("property: odd and malformed specs", () => {
         evaluateObject(o, contextFromObjects([], { level: "baseline", mutate: true }));
         decideAdmission({ object: o, operation: "CREATE" }, contextFromObjects([], { mutate: true }));
         applySecureDefaults(o);
-        evaluatePodSecurity(o, { level: "restricted" });
+        podSecurityResults(o, { level: "restricted" });
       }),
       { numRuns: 3000 },
     );
@@ -111,7 +111,7 @@ describe("property: mutate then validate", () => {
     fc.assert(
       fc.property(noSecurityFields, pod => {
         applySecureDefaults(pod);
-        const notPassing = evaluatePodSecurity(pod, { level: "restricted" }).filter(r => r.result !== "pass");
+        const notPassing = podSecurityResults(pod, { level: "restricted" }).filter(r => r.result !== "pass");
         expect(notPassing).toEqual([]);
       }),
       { numRuns: 1000 },
@@ -126,7 +126,7 @@ describe("property: mutate then validate", () => {
         applySecureDefaults(pod);
         const explicit = (path: string) =>
           resolve(original, path) !== undefined || explainedByNeighbour(original, path);
-        for (const r of evaluatePodSecurity(pod, { level: "restricted" }).filter(x => x.result === "fail")) {
+        for (const r of podSecurityResults(pod, { level: "restricted" }).filter(x => x.result === "fail")) {
           for (const path of r.properties!.fields.split(",")) {
             expect({ rule: r.rule, path, explicit: explicit(path) }).toEqual({ rule: r.rule, path, explicit: true });
           }

@@ -1,5 +1,5 @@
 import { parse } from "yaml";
-import { evaluatePodSecurity } from "../../capabilities/policies/pod-security/policy";
+import { podSecurityResults } from "./pod-security-results";
 import { categoryFor } from "../../capabilities/policies/pod-security/profile";
 import type { KubeObject } from "../../capabilities/k8s/object";
 import { loadPsaFixtures, PSA_VERSION } from "../../tools/psa-fixtures";
@@ -16,7 +16,7 @@ describe(`Pod Security Admission ${PSA_VERSION} fixtures (v1.35)`, () => {
   describe.each(fixtures.map(f => [`${f.level}/${f.expect}/${f.file.split("/").pop()}`, f] as const))("%s", (_, f) => {
     it(`gets ${f.expect === "fail" ? "at least one" : "no"} fail in "${categoryFor(f.level)}"`, () => {
       const pod = parse(f.text) as KubeObject;
-      const fails = evaluatePodSecurity(pod, { level: f.level }).filter(
+      const fails = podSecurityResults(pod, { level: f.level }).filter(
         r => r.result === "fail" && r.category === categoryFor(f.level),
       );
       if (f.expect === "fail") expect(fails.length).toBeGreaterThan(0);
@@ -32,7 +32,7 @@ describe(`Pod Security Admission ${PSA_VERSION} fixtures (v1.35)`, () => {
         .split("/")
         .pop()!
         .replace(/\d+\.yaml$/, "");
-      const rules = evaluatePodSecurity(parse(f.text) as KubeObject, { level: f.level })
+      const rules = podSecurityResults(parse(f.text) as KubeObject, { level: f.level })
         .filter(r => r.result === "fail")
         .map(r => r.rule.toLowerCase());
       // At restricted, a restricted check replaces its baseline counterpart (e.g. hostPathVolumes -> restrictedVolumes).

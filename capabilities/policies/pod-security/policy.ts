@@ -1,22 +1,14 @@
 import { KubeObject, show } from "../../k8s/object";
 import { PolicyResult, resourceRef, Severity } from "../../engine/result";
-import type { Finding, Level, PodCheck } from "./check";
+import type { Finding, PodCheck } from "./check";
 import { HARDENING_CHECKS } from "./checks-hardening";
-import { withSecureDefaults } from "./mutate";
-import { podTemplateOf } from "../../k8s/pod-template";
+import { podTemplateOf, POD_CARRYING_KINDS } from "../../k8s/pod-template";
 import { categoryFor, checksFor } from "./profile";
 import type { Policy } from "../../engine/policy";
 
 export const PSS_POLICY = "pod-security-standards";
 export const HARDENING_POLICY = "pod-hardening";
 export const HARDENING_CATEGORY = "Bonsai Pod Hardening";
-
-export interface PodSecurityOptions {
-  /** The Pod Security Standards profile to judge against; the platform runs restricted. */
-  level: Level;
-  /** Judge the object as the cluster would admit it, after the module's mutations (on a copy). */
-  mutate?: boolean;
-}
 
 export function describeFinding(f: Finding): string {
   const where = f.container ? `${f.path} (container "${f.container}")` : f.path;
@@ -76,48 +68,20 @@ function judge(
   return results;
 }
 
-/**
- * The Pod Security Standards at `level` plus the platform's hardening rules, for a Pod or any
- * workload that carries a pod template. Returns nothing for other kinds.
- */
-export function evaluatePodSecurity(obj: KubeObject, options: PodSecurityOptions): PolicyResult[] {
-  const subject = options.mutate ? withSecureDefaults(obj) : obj;
-  return [
-    ...judge(subject, checksFor(options.level), PSS_POLICY, categoryFor(options.level), options.level),
-    ...(options.level === "restricted"
-      ? judge(subject, HARDENING_CHECKS, HARDENING_POLICY, HARDENING_CATEGORY, "all")
-      : []),
-  ];
-}
-
-const CARRIERS = [
-  "Pod",
-  "PodTemplate",
-  "ReplicationController",
-  "ReplicaSet",
-  "Deployment",
-  "StatefulSet",
-  "DaemonSet",
-  "Job",
-  "CronJob",
-];
-
 /** The Pod Security Standards as a registered policy (profile from the context). */
 export const podSecurityStandards: Policy = {
   name: PSS_POLICY,
   category: categoryFor("restricted"),
   description: "Pod Security Standards, every check of k8s.io/pod-security-admission for Kubernetes 1.35",
-  kinds: CARRIERS,
+  kinds: POD_CARRYING_KINDS,
   rules: [
     ...new Set([...checksFor("restricted"), ...checksFor("baseline")].map(c => c.id)),
     "restricted",
     "baseline",
     "pod-template",
   ],
-  evaluate: (obj, ctx) => {
-    const subject = ctx.mutate ? withSecureDefaults(obj) : obj;
-    return judge(subject, checksFor(ctx.level), PSS_POLICY, categoryFor(ctx.level), ctx.level);
-  },
+  // The engine hands every policy the object as it will be admitted (mutated when the context says so).
+  evaluate: (obj, ctx) => judge(obj, checksFor(ctx.level), PSS_POLICY, categoryFor(ctx.level), ctx.level),
 };
 
 /** The platform's hardening rules (read-only root filesystem, numeric runAsUser), judged at restricted only. */
@@ -125,11 +89,8 @@ export const podHardening: Policy = {
   name: HARDENING_POLICY,
   category: HARDENING_CATEGORY,
   description: "Read-only root filesystem and an explicit numeric, non-zero runAsUser for every container",
-  kinds: CARRIERS,
+  kinds: POD_CARRYING_KINDS,
   rules: [...HARDENING_CHECKS.map(c => c.id), "all", "pod-template"],
-  evaluate: (obj, ctx) => {
-    if (ctx.level !== "restricted") return [];
-    const subject = ctx.mutate ? withSecureDefaults(obj) : obj;
-    return judge(subject, HARDENING_CHECKS, HARDENING_POLICY, HARDENING_CATEGORY, "all");
-  },
+  evaluate: (obj, ctx) =>
+    ctx.level === "restricted" ? judge(obj, HARDENING_CHECKS, HARDENING_POLICY, HARDENING_CATEGORY, "all") : [],
 };
