@@ -7,6 +7,7 @@ import { AppliedLayer, applyLayers, applyObjects, installFluxCrds, Kubectl, live
 import { ensureSecrets, missingSecrets } from "./platform-secrets";
 import { platformObjects, renderPlatform } from "../../lib/render";
 import { REPO_ROOT } from "./state";
+import { syncObjects } from "../../tools/flux/sync";
 
 export const K3D_CLUSTER = "bonsai";
 /** The kubeconfig context k3d writes for the cluster; every kubectl call names it, whatever the current one is. */
@@ -42,6 +43,18 @@ const kubectl: Kubectl = (args, input) => {
   if (r.error) throw new Error(`cannot run kubectl: ${r.error.message}`);
   return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 };
+
+/** The remote Flux follows: BONSAI_GIT_URL, else the checkout's `origin`. */
+function fluxRemoteUrl(): string {
+  if (process.env.BONSAI_GIT_URL) return process.env.BONSAI_GIT_URL;
+  const r = spawnSync("git", ["remote", "get-url", "origin"], { cwd: REPO_ROOT, encoding: "utf8" });
+  const url = r.status === 0 ? r.stdout.trim() : "";
+  if (!url)
+    throw new Error(
+      "Flux needs a git remote the cluster can reach: set BONSAI_GIT_URL, or add an `origin` remote (docs/bootstrap.md)",
+    );
+  return url;
+}
 
 export interface K3dReport {
   flux: boolean;
@@ -82,9 +95,11 @@ export async function upK3d(): Promise<K3dReport> {
       objects.filter(o => o.kind === "Namespace"),
     );
     if (denied.length) throw new Error(`creating the namespaces failed:\n${denied.join("\n")}`);
-    const r = kubectl(["apply", "-k", join(REPO_ROOT, "clusters", "local")]);
-    if (r.code !== 0) throw new Error(`kubectl apply -k clusters/local failed: ${r.stderr}`);
-    notes.push("Flux reconciles the layers from the GitRepository in clusters/local (flux get kustomizations)");
+    const url = fluxRemoteUrl();
+    // What `flux bootstrap --path=clusters/local` applies (its gotk-sync.yaml): the entry point syncs itself.
+    const sync = await applyObjects(kubectl, syncObjects({ url, path: "clusters/local" }));
+    if (sync.length) throw new Error(`applying the Flux entry point failed:\n${sync.join("\n")}`);
+    notes.push(`Flux reconciles clusters/local from ${url} (flux get kustomizations)`);
   } else {
     say("no flux CLI: applying the layers of clusters/local with kubectl, in their dependsOn order");
     installFluxCrds(kubectl);

@@ -1,8 +1,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { KubeObject, list, record } from "../../capabilities/k8s/object";
-import { kustomizeBuild } from "../../tools/kustomize";
-import { parseObjects } from "./yaml";
+import { fluxPathObjects } from "../../tools/flux/entry";
 
 /** One Flux Kustomization of the cluster entry point: a folder applied after the layers it depends on. */
 export interface Layer {
@@ -19,29 +18,33 @@ export function isFluxKustomization(obj: { apiVersion?: unknown; kind?: unknown 
   return obj.kind === "Kustomization" && String(obj.apiVersion).startsWith("kustomize.toolkit.fluxcd.io/");
 }
 
-/** The objects of `clusters/<cluster>` itself: the Flux sources and Kustomizations that point at the layers. */
+/**
+ * The objects of `clusters/<cluster>` itself — the Flux Kustomizations that point at the layers, and after
+ * `flux bootstrap` its flux-system/ folder — read as kustomize-controller reads the folder (tools/flux/entry.ts).
+ */
 export function clusterEntry(repoRoot: string, cluster = "local"): KubeObject[] {
   const dir = join(repoRoot, "clusters", cluster);
-  if (!existsSync(join(dir, "kustomization.yaml")))
-    throw new Error(`${dir} has no kustomization.yaml; nothing to bring up`);
-  return parseObjects(kustomizeBuild(dir), `clusters/${cluster} (kustomize)`);
+  if (!existsSync(dir)) throw new Error(`${dir} does not exist; nothing to bring up`);
+  return fluxPathObjects(repoRoot, dir);
 }
 
-/** The layers among a cluster entry's objects, in dependency order. */
-export function layersOf(entry: KubeObject[]): Layer[] {
-  return orderLayers(
-    entry.filter(isFluxKustomization).map(obj => {
-      const spec = record(obj.spec) ?? {};
-      return {
-        name: String(record(obj.metadata)?.name),
-        path: String(spec.path ?? "").replace(/^\.\//, ""),
-        dependsOn: list(spec.dependsOn).map(d => String(record(d)?.name)),
-        ...(typeof spec.targetNamespace === "string" && spec.targetNamespace
-          ? { targetNamespace: spec.targetNamespace }
-          : {}),
-      };
-    }),
-  );
+/** The layers among a cluster entry's objects (`entryPath`: the folder they sit in), in dependency order. */
+export function layersOf(entry: KubeObject[], entryPath = "clusters/local"): Layer[] {
+  const layers = entry.filter(isFluxKustomization).map(obj => {
+    const spec = record(obj.spec) ?? {};
+    return {
+      name: String(record(obj.metadata)?.name),
+      path: String(spec.path ?? "")
+        .replace(/^\.\//, "")
+        .replace(/\/$/, ""),
+      dependsOn: list(spec.dependsOn).map(d => String(record(d)?.name)),
+      ...(typeof spec.targetNamespace === "string" && spec.targetNamespace
+        ? { targetNamespace: spec.targetNamespace }
+        : {}),
+    };
+  });
+  // bootstrap's own flux-system Kustomization (flux-system/gotk-sync.yaml) syncs the entry folder: not a layer.
+  return orderLayers(layers.filter(l => l.path !== entryPath));
 }
 
 /**
@@ -49,7 +52,7 @@ export function layersOf(entry: KubeObject[]): Layer[] {
  * `bonsai up` without Flux applies exactly what Flux would, in the same order.
  */
 export function clusterLayers(repoRoot: string, cluster = "local"): Layer[] {
-  return layersOf(clusterEntry(repoRoot, cluster));
+  return layersOf(clusterEntry(repoRoot, cluster), `clusters/${cluster}`);
 }
 
 /** Topological order (ties by name, so the order is stable); a cycle or a missing dependency is an error. */

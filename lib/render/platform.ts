@@ -66,7 +66,7 @@ export interface RenderedPlatform {
  */
 export function renderPlatform(repoRoot = REPO_ROOT, cluster = "local"): RenderedPlatform {
   const entry = clusterEntry(repoRoot, cluster);
-  const layers = layersOf(entry).map(l => renderLayer(l, repoRoot));
+  const layers = layersOf(entry, `clusters/${cluster}`).map(l => renderLayer(l, repoRoot));
   return { entry, layers, notes: layers.flatMap(l => l.notes) };
 }
 

@@ -1,7 +1,8 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { load } from "js-yaml";
 import { kustomizeBuild } from "../../tools/kustomize";
+import { fluxKustomizations, fluxPathObjects } from "../../tools/flux/entry";
 import { APP_NAMESPACES, LIMIT_RANGE, QUOTA } from "../../capabilities/config/platform";
 import { guardrailObjectsFor } from "../../capabilities/config/namespace-guardrails";
 import type { KubeObject } from "../../capabilities/k8s/object";
@@ -102,8 +103,8 @@ describe("the seed's numbers in the rendered platform", () => {
     expect(k3d.volumes[0].volume).toMatch(/:\/var\/lib\/rancher\/k3s\/storage$/);
   });
 
-  it("orders the Flux layers crds -> guardrails -> namespaces -> ingress -> infra -> monitoring -> apps, with wait and prune", () => {
-    const layers = parse(kustomizeBuild(join(REPO, "clusters/local"))).filter(o => o.kind === "Kustomization");
+  it("layers the platform as a DAG: apps need infra (not monitoring), the admin UIs are a leaf, all wait and prune", () => {
+    const layers = fluxKustomizations(fluxPathObjects(REPO, join(REPO, "clusters/local")));
     const deps = Object.fromEntries(
       layers.map(l => [l.metadata?.name, ((l.spec as any).dependsOn ?? []).map((d: any) => d.name)]),
     );
@@ -112,10 +113,11 @@ describe("the seed's numbers in the rendered platform", () => {
       guardrails: ["crds"],
       namespaces: ["guardrails"],
       ingress: ["namespaces"],
-      infra: ["ingress"],
-      monitoring: ["infra"],
+      infra: ["namespaces"],
+      admin: ["infra"],
+      monitoring: ["namespaces"],
       metrics: ["infra"],
-      apps: ["monitoring"],
+      apps: ["infra"],
     });
     for (const l of layers)
       expect(l.spec as any).toMatchObject({
@@ -123,6 +125,18 @@ describe("the seed's numbers in the rendered platform", () => {
         wait: true,
         sourceRef: { kind: "GitRepository", name: "flux-system" },
       });
+    // Nothing depends on the admin UIs, monitoring or metrics: one failing blocks no other layer.
+    for (const leaf of ["admin", "monitoring", "metrics"]) expect(Object.values(deps).flat()).not.toContain(leaf);
+  });
+
+  it("leaves clusters/local/flux-system/ to flux bootstrap and keeps k3d.yaml out of what Flux reads", () => {
+    // bootstrap writes gotk-components.yaml, gotk-sync.yaml and kustomization.yaml there and keeps an existing
+    // kustomization.yaml: anything committed in that folder would shadow what it writes.
+    expect(existsSync(join(REPO, "clusters/local/flux-system"))).toBe(false);
+    // A kustomization.yaml in clusters/local would hide bootstrap's flux-system/ folder from Flux's generator.
+    expect(existsSync(join(REPO, "clusters/local/kustomization.yaml"))).toBe(false);
+    const kinds = fluxPathObjects(REPO, join(REPO, "clusters/local")).map(o => `${o.apiVersion}/${o.kind}`);
+    expect(new Set(kinds)).toEqual(new Set(["kustomize.toolkit.fluxcd.io/v1/Kustomization"]));
   });
 
   it("installs our chart through HelmReleases from the same GitRepository, redeploying on every revision", () => {

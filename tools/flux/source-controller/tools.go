@@ -1,0 +1,8 @@
+//go:build tools
+
+// Package tools pins the source-controller command Bonsai builds, so that go.sum covers it.
+package tools
+
+import (
+	_ "github.com/fluxcd/source-controller"
+)
