@@ -49,30 +49,57 @@ export const NETWORK = {
 } as const;
 
 /**
- * Allowed flows between namespaces (seed: "Network Policies"; monitoring is our decision, docs/gitops.md).
+ * Where pods reach the Kubernetes API server, as NetworkPolicy ipBlocks: after kube-proxy's DNAT the k3s server's
+ * address on 6443 inside k3d's Docker network (Docker's default pools are in 172.16.0.0/12), and the
+ * `kubernetes` Service address (k3s's first service IP) on 443 for policy engines that match before DNAT.
+ */
+export const API_SERVER = {
+  blocks: [
+    { cidr: "172.16.0.0/12", port: 6443 },
+    { cidr: "10.43.0.1/32", port: 443 },
+  ],
+} as const;
+
+/** The kubelet's metrics on the node's address: a private address of the Docker network k3d made. */
+export const KUBELET = {
+  blocks: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].map(cidr => ({ cidr, port: 10250 })),
+} as const;
+
+/** An address range outside the cluster a namespace may reach, on one port. */
+export interface AddressBlock {
+  cidr: string;
+  port: number;
+}
+
+/**
+ * Allowed flows between namespaces (seed: "Network Policies"; monitoring and ingress-nginx are our decisions,
+ * docs/network-flows.md has the full matrix). These bound what a NetworkPolicy in the namespace may open:
  * `ingressFrom`: namespaces whose pods may open connections to this namespace.
- * `egressTo`: namespaces this namespace may connect to; "*" means unrestricted (any namespace or address).
- * Same-namespace traffic and DNS egress are always allowed.
- * `egressToApiServer`: may reach the Kubernetes API server by address (ipBlock) on these ports.
+ * `egressTo`: namespaces this namespace may connect to.
+ * `egressToAddresses`: the only addresses (ipBlocks) it may reach, each on its port: the API server, the kubelet.
+ * A policy may also open traffic within its own namespace and DNS egress; whether it does is the namespace's
+ * choice: infra and monitoring open within-namespace traffic, frontend and backend do not (frontend ->
+ * frontend is denied). No namespace may reach 0.0.0.0/0.
  */
 export interface FlowRule {
   ingressFrom: readonly string[];
-  egressTo: readonly string[] | "*";
-  egressToApiServerPorts?: readonly number[];
+  egressTo: readonly string[];
+  egressToAddresses?: readonly AddressBlock[];
 }
 
 export const FLOWS: Record<AppNamespace, FlowRule> = {
   // "monitoring" in ingressFrom: the metrics store scrapes /metrics and the exporters (apps/metrics/network).
   frontend: { ingressFrom: [INGRESS_NAMESPACE, "monitoring"], egressTo: ["backend"] },
   backend: { ingressFrom: ["frontend", INGRESS_NAMESPACE, "monitoring"], egressTo: ["infra"] },
-  infra: { ingressFrom: ["backend", INGRESS_NAMESPACE, "monitoring"], egressTo: "*" },
+  // PgBouncer -> PostgreSQL, Kafka UI -> Kafka, pgAdmin -> PostgreSQL: all within infra; nothing needs the internet.
+  infra: { ingressFrom: ["backend", INGRESS_NAMESPACE, "monitoring"], egressTo: [] },
   // Alloy tails logs through the API server and pushes to Loki; Grafana queries Loki; the ingress serves Grafana.
   // The metrics store scrapes the apps, the exporters in infra, the ingress controller and the guardrails' module,
-  // and the kubelet on the node's address (10250; on one k3s node the API server's address).
+  // and the kubelet on the node's address (KUBELET).
   monitoring: {
     ingressFrom: [INGRESS_NAMESPACE],
     egressTo: ["infra", "frontend", "backend", INGRESS_NAMESPACE, "pepr-system"],
-    egressToApiServerPorts: [443, 6443, 10250],
+    egressToAddresses: [...API_SERVER.blocks, ...KUBELET.blocks],
   },
 };
 

@@ -26,8 +26,15 @@ describe("network-flows", () => {
   it.each([
     ["frontend", { ingress: [{ from: [ns("ingress-nginx")] }], egress: [{ to: [ns("backend")] }] }],
     ["backend", { ingress: [{ from: [ns("frontend"), ns("ingress-nginx")] }], egress: [{ to: [ns("infra")] }] }],
-    ["infra", { ingress: [{ from: [ns("backend")] }, { from: [{ podSelector: {} }] }], egress: [{}] }],
-    ["monitoring", { egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: 6443 }] }] }],
+    [
+      "infra",
+      {
+        ingress: [{ from: [ns("backend")] }, { from: [{ podSelector: {} }] }],
+        egress: [{ to: [{ podSelector: {} }] }],
+      },
+    ],
+    ["monitoring", { egress: [{ to: [{ ipBlock: { cidr: "172.18.0.0/16" } }], ports: [{ port: 6443 }] }] }],
+    ["monitoring", { egress: [{ to: [{ ipBlock: { cidr: "10.43.0.1/32" } }], ports: [{ port: 443 }] }] }],
     ["frontend", { egress: [{ to: [{ namespaceSelector: {} }], ports: [{ port: 53, protocol: "UDP" }] }] }],
   ])("allows the seed's flow in %s", (n, spec) => {
     expect(verdict(netpol(n, spec)).map(r => r.message)).toEqual([expect.stringContaining("within the allowed flows")]);
@@ -55,6 +62,19 @@ describe("network-flows", () => {
       "ipBlock allows 0.0.0.0/0 on every port",
     ],
     ["backend", { egress: [{}] }, "egress-destinations", "spec.egress[0].to is unset, which allows every destination"],
+    ["infra", { egress: [{}] }, "egress-destinations", "spec.egress[0].to is unset, which allows every destination"],
+    [
+      "monitoring",
+      { egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: 6443 }] }] },
+      "egress-destinations",
+      "ipBlock allows 0.0.0.0/0 on ports 6443",
+    ],
+    [
+      "monitoring",
+      { egress: [{ to: [{ ipBlock: { cidr: "172.18.0.0/16" } }], ports: [{ port: 443 }] }] },
+      "egress-destinations",
+      "the addresses 172.16.0.0/12 port 6443, 10.43.0.1/32 port 443",
+    ],
     ["frontend", { egress: [{ to: [ns("infra")] }] }, "egress-destinations", 'allows namespace "infra"'],
     [
       "backend",

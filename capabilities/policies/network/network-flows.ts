@@ -1,5 +1,6 @@
 import type { V1LabelSelector } from "@kubernetes/client-node";
 import { APP_NAMESPACES, DNS, FLOWS, FlowRule, isAppNamespace } from "../../config/platform";
+import { cidrWithin } from "../../k8s/cidr";
 import { KubeObject, list, record } from "../../k8s/object";
 import { Policy, verdicts } from "../../engine/policy";
 import { resourceRef } from "../../engine/result";
@@ -106,11 +107,10 @@ function ingressBreaches(ns: string, flow: FlowRule, spec: Record<string, unknow
 }
 
 function egressBreaches(ns: string, flow: FlowRule, spec: Record<string, unknown>): Breach[] {
-  if (flow.egressTo === "*") return [];
-  const apiPorts = flow.egressToApiServerPorts ?? [];
+  const api = flow.egressToAddresses ?? [];
   const allowed =
     `allowed destinations for ${ns}: ${[...flow.egressTo].join(", ") || "none"}, pods of ${ns} itself, DNS (port ${DNS.port})` +
-    (apiPorts.length ? `, the API server by address on ports ${apiPorts.join(", ")}` : "");
+    (api.length ? `, the addresses ${api.map(b => `${b.cidr} port ${b.port}`).join(", ")}` : "");
   const out: Breach[] = [];
   list(spec.egress).forEach((r, i) => {
     const rule = record(r) ?? {};
@@ -133,7 +133,7 @@ function egressBreaches(ns: string, flow: FlowRule, spec: Record<string, unknown
           return;
         case "namespaces": {
           const extra = scope.names.filter(
-            n => n !== ns && !(flow.egressTo as readonly string[]).includes(n) && !(n === DNS.namespace && dnsOnly),
+            n => n !== ns && !flow.egressTo.includes(n) && !(n === DNS.namespace && dnsOnly),
           );
           if (extra.length)
             out.push({ path, message: `${path} allows namespace ${extra.map(n => `"${n}"`).join(", ")}; ${allowed}` });
@@ -143,7 +143,7 @@ function egressBreaches(ns: string, flow: FlowRule, spec: Record<string, unknown
           if (!dnsOnly) out.push({ path, message: `${path}.namespaceSelector is {} (every namespace); ${allowed}` });
           return;
         case "ipBlock":
-          if (!onlyPorts(rulePorts, apiPorts))
+          if (!api.some(b => cidrWithin(scope.cidr, b.cidr) && onlyPorts(rulePorts, [b.port])))
             out.push({
               path,
               message: `${path}.ipBlock allows ${scope.cidr}${rulePorts ? ` on ports ${rulePorts.join(", ")}` : " on every port"}; ${allowed}`,
