@@ -17,7 +17,8 @@ Options:
   -h, --help   this text
 `;
 
-const URLS = [
+/** What `bonsai up` prints and `bonsai smoke` checks (test/repo/ingress-urls.test.ts holds them to the tree). */
+export const URLS = [
   "http://app.local:8080          frontend",
   "http://api.local:8080/api      backend",
   "https://grafana.bonsai.local:8443   Grafana",

@@ -65,7 +65,12 @@ export function installFluxCrds(kubectl: Kubectl): void {
 export async function applyLayers(
   repoRoot: string,
   kubectl: Kubectl,
-  opts: { progress: (m: string) => void; retry?: (stderr: string) => boolean },
+  opts: {
+    progress: (m: string) => void;
+    retry?: (stderr: string) => boolean;
+    /** Runs before a layer's objects are applied (what must exist first, e.g. the ingress TLS Secret); notes back. */
+    beforeLayer?: (objects: KubeObject[]) => string[];
+  },
 ): Promise<{ applied: AppliedLayer[]; notes: string[]; objects: KubeObject[] }> {
   const applied: AppliedLayer[] = [];
   const notes: string[] = [];
@@ -76,6 +81,7 @@ export async function applyLayers(
     notes.push(...rendered.notes);
     const objects = [...rendered.objects, ...rendered.fromCharts];
     all.push(...objects);
+    notes.push(...(opts.beforeLayer?.(objects) ?? []));
     applied.push({
       layer: layer.name,
       objects: objects.length,

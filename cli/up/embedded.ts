@@ -3,6 +3,8 @@ import { PeprDev, webhookUnreachable } from "../../tools/controlplane/pepr-dev";
 import { sleep } from "../../tools/controlplane/processes";
 import { AppliedLayer, applyLayers, installFluxCrds, Kubectl, liveSummary } from "./apply-layers";
 import { ensureSecrets, missingSecrets } from "./platform-secrets";
+import { ingressTlsBeforeLayer } from "./local-tls";
+import { platformObjects, renderPlatform } from "../../lib/render";
 import { REPO_ROOT, writeUpRecord } from "./state";
 import { provisionPendingClaims } from "./volumes";
 
@@ -38,6 +40,7 @@ export async function upEmbedded(stateDir: string): Promise<UpReport> {
   const { applied, notes, objects } = await applyLayers(REPO_ROOT, kubectl, {
     progress: say,
     retry: webhookUnreachable,
+    beforeLayer: ingressTlsBeforeLayer(kubectl, () => platformObjects(renderPlatform(REPO_ROOT))),
   });
   const secrets = ensureSecrets(kubectl, missingSecrets(objects));
   if (secrets.length) notes.push(`random stand-in Secrets created in the cluster (not on disk): ${secrets.join(", ")}`);

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import type { KubeObject } from "../../capabilities/k8s/object";
 import { AppliedLayer, applyLayers, applyObjects, installFluxCrds, Kubectl, liveSummary } from "./apply-layers";
 import { ensureSecrets, missingSecrets } from "./platform-secrets";
+import { ingressTlsBeforeLayer } from "./local-tls";
 import { platformObjects, renderPlatform } from "../../lib/render";
 import { REPO_ROOT } from "./state";
 import { syncObjects } from "../../tools/flux/sync";
@@ -95,6 +96,8 @@ export async function upK3d(): Promise<K3dReport> {
       objects.filter(o => o.kind === "Namespace"),
     );
     if (denied.length) throw new Error(`creating the namespaces failed:\n${denied.join("\n")}`);
+    // Before Flux gets to the ingress layer: its controller exits while its TLS Secret is missing.
+    notes.push(...ingressTlsBeforeLayer(kubectl, () => objects)(objects));
     const url = fluxRemoteUrl();
     // What `flux bootstrap --path=clusters/local` applies (its gotk-sync.yaml): the entry point syncs itself.
     const sync = await applyObjects(kubectl, syncObjects({ url, path: "clusters/local" }));
@@ -103,7 +106,10 @@ export async function upK3d(): Promise<K3dReport> {
   } else {
     say("no flux CLI: applying the layers of clusters/local with kubectl, in their dependsOn order");
     installFluxCrds(kubectl);
-    const result = await applyLayers(REPO_ROOT, kubectl, { progress: say });
+    const result = await applyLayers(REPO_ROOT, kubectl, {
+      progress: say,
+      beforeLayer: ingressTlsBeforeLayer(kubectl, renderAll),
+    });
     applied = result.applied;
     objects = result.objects;
     notes.push(...result.notes);
