@@ -110,7 +110,11 @@ const CORE_VARS = [
 const REFUSED_VARS = ["DATABASE_URL", "DATABASE_URLS", "ADMIN_PASSWORD", "ADMIN_PASSWORDS", "STATS_PASSWORDS"];
 
 /** Every variable the entrypoint reads (and the ones it parses that the harness refuses). */
-export const PGBOUNCER_ENTRYPOINT_ENV: readonly string[] = [...CORE_VARS, ...OPTIONAL_SETTINGS.map(s => s[0]), ...REFUSED_VARS];
+export const PGBOUNCER_ENTRYPOINT_ENV: readonly string[] = [
+  ...CORE_VARS,
+  ...OPTIONAL_SETTINGS.map(s => s[0]),
+  ...REFUSED_VARS,
+];
 
 export interface PgbouncerDatabase {
   name: string;
