@@ -88,8 +88,9 @@ export interface FlowRule {
 }
 
 export const FLOWS: Record<AppNamespace, FlowRule> = {
-  // "monitoring" in ingressFrom: the metrics store scrapes /metrics and the exporters (apps/metrics/network).
-  frontend: { ingressFrom: [INGRESS_NAMESPACE, "monitoring"], egressTo: ["backend"] },
+  // "monitoring" in ingressFrom: the metrics store scrapes the backend's /metrics and the exporters in infra
+  // (apps/metrics/network); the frontend serves no /metrics.
+  frontend: { ingressFrom: [INGRESS_NAMESPACE], egressTo: ["backend"] },
   backend: { ingressFrom: ["frontend", INGRESS_NAMESPACE, "monitoring"], egressTo: ["infra"] },
   // PgBouncer -> PostgreSQL, Kafka UI -> Kafka, pgAdmin -> PostgreSQL: all within infra; nothing needs the internet.
   infra: { ingressFrom: ["backend", INGRESS_NAMESPACE, "monitoring"], egressTo: [] },
