@@ -62,5 +62,6 @@ When(a.LimitRange).IsCreatedOrUpdated().Validate(validate);
 When(a.NetworkPolicy).IsCreatedOrUpdated().Validate(validate);
 When(a.NetworkPolicy).IsDeleted().Validate(validate);
 When(ExemptionKind).IsCreatedOrUpdated().Validate(validate);
+When(a.Namespace).IsCreatedOrUpdated().Validate(validate);
 When(a.Role).IsCreatedOrUpdated().Validate(validate);
 When(a.ClusterRole).IsCreatedOrUpdated().Validate(validate);

@@ -117,8 +117,10 @@ export const MODES: Record<string, Mode> = {
   "service-type": "enforce",
   "image-reference": "enforce",
   exemptions: "enforce",
+  "namespace-labels": "enforce",
   // New checks start as warnings (the users' repositories have not been through them yet).
   "rbac-grants": "warn",
+  "workload-hygiene": "warn",
 };
 
 const VALID_MODES: readonly Mode[] = ["enforce", "warn", "audit"];

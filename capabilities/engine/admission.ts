@@ -1,8 +1,16 @@
 import { isDeepStrictEqual } from "node:util";
-import { ENGINE_POLICY, evaluateObject, INPUT_LIMITS_RULE, isEnforcedFailure, REQUEST_BUDGET_RULE } from "./engine";
+import {
+  applyModes,
+  ENGINE_POLICY,
+  evaluateObject,
+  INPUT_LIMITS_RULE,
+  isEnforcedFailure,
+  REQUEST_BUDGET_RULE,
+} from "./engine";
 import type { Deadline } from "./budget";
 import { inputLimitProblem } from "./input-limits";
 import { isFailOpen } from "../config/failure-policy";
+import { namespaceLabelChanges } from "../policies/namespaces/namespace-labels";
 import { KubeObject, objectRef } from "../k8s/object";
 import { podTemplateOf } from "../k8s/pod-template";
 import { defaultDenyDeletion } from "../policies/network/default-deny";
@@ -51,6 +59,13 @@ export function decideAdmission(input: AdmissionInput, ctx: PolicyContext, deadl
   }
   const object = input.object;
   if (!object) return { allowed: true, warnings: [], results: [] };
+  // A namespace update that weakens enforcement is refused even when nothing else changed.
+  if (input.operation === "UPDATE" && input.oldObject && object.kind === "Namespace") {
+    const weakened = applyModes(namespaceLabelChanges(input.oldObject, object, input.username));
+    const denied = weakened.filter(isEnforcedFailure);
+    if (denied.length)
+      return { allowed: false, message: denialMessage(object, denied), warnings: [], results: weakened };
+  }
   // Limits before the comparison below: it recurses, and deep nesting must not reach it.
   const unchanged =
     input.operation === "UPDATE" &&

@@ -62,9 +62,13 @@ export const isExemptionObject = (o: KubeObject) => o.kind === EXEMPTION_KIND &&
 
 /** An offline context: LimitRanges and Exemptions are taken from the very objects being audited. */
 export function contextFromObjects(objects: KubeObject[], opts: { level?: Level; mutate?: boolean }): PolicyContext {
-  return buildContext({
-    ...opts,
-    limitRanges: objects.filter(o => o.kind === "LimitRange"),
-    exemptions: objects.filter(isExemptionObject),
-  });
+  const byKey = new Map(objects.map(o => [`${o.kind}/${o.metadata?.namespace ?? ""}/${o.metadata?.name}`, o]));
+  return {
+    ...buildContext({
+      ...opts,
+      limitRanges: objects.filter(o => o.kind === "LimitRange"),
+      exemptions: objects.filter(isExemptionObject),
+    }),
+    lookup: (kind, namespace, name) => byKey.get(`${kind}/${namespace}/${name}`),
+  };
 }

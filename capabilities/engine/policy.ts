@@ -19,6 +19,8 @@ export interface PolicyContext {
   limitRangeDefaults(namespace: string): LimitRangeDefaults | undefined;
   /** Valid exemptions in force. */
   exemptions: readonly Exemption[];
+  /** Another object by kind, namespace and name, where the caller knows them (offline: the audited objects). */
+  lookup?: (kind: string, namespace: string, name: string) => KubeObject | undefined;
 }
 
 /** A guardrail: a pure function from an object (and context) to results. */

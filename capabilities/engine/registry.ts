@@ -4,6 +4,8 @@ import { networkFlows } from "../policies/network/network-flows";
 import { serviceType } from "../policies/services/service-type";
 import { imageReference } from "../policies/images/image-reference";
 import { rbacGrants } from "../policies/rbac/rbac-grants";
+import { workloadHygiene } from "../policies/workloads/workload-hygiene";
+import { namespaceLabels } from "../policies/namespaces/namespace-labels";
 import { exemptionPolicy } from "../policies/exemptions/policy";
 import { podHardening, podSecurityStandards } from "../policies/pod-security/policy";
 import type { Policy } from "./policy";
@@ -20,6 +22,8 @@ export const POLICIES: readonly Policy[] = [
   networkFlows,
   serviceType,
   rbacGrants,
+  workloadHygiene,
+  namespaceLabels,
   exemptionPolicy(() => KNOWN_RULES),
 ];
 

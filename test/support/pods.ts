@@ -7,6 +7,7 @@ export function compliantPod(name = "ok"): KubeObject {
     kind: "Pod",
     metadata: { name, namespace: "shop" },
     spec: {
+      automountServiceAccountToken: false,
       securityContext: {
         runAsNonRoot: true,
         runAsUser: 1000,
@@ -17,15 +18,24 @@ export function compliantPod(name = "ok"): KubeObject {
         { name: "init", image: "busybox:1.37", securityContext: hardenedContainerSC(), resources: resources() },
       ],
       containers: [
-        { name: "app", image: "nginx:1.27", securityContext: hardenedContainerSC(), resources: resources() },
+        {
+          name: "app",
+          image: "nginx:1.27",
+          securityContext: hardenedContainerSC(),
+          resources: resources(),
+          livenessProbe: { httpGet: { path: "/", port: 8080 } },
+        },
       ],
-      volumes: [{ name: "tmp", emptyDir: {} }],
+      volumes: [{ name: "tmp", emptyDir: { sizeLimit: "16Mi" } }],
     },
   };
 }
 
 export function resources() {
-  return { requests: { cpu: "100m", memory: "64Mi" }, limits: { cpu: "200m", memory: "128Mi" } };
+  return {
+    requests: { cpu: "100m", memory: "64Mi", "ephemeral-storage": "16Mi" },
+    limits: { cpu: "200m", memory: "128Mi", "ephemeral-storage": "64Mi" },
+  };
 }
 
 export function hardenedContainerSC() {

@@ -67,6 +67,7 @@ describe("bonsai audit", () => {
       ["image-reference", "pass"],
       ["pod-hardening", "pass"],
       ["pod-security-standards", "pass"],
+      ["workload-hygiene", "pass"],
     ]);
   });
 
