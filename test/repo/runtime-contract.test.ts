@@ -36,7 +36,7 @@ function containersOf(objects: KubeObject[], variant?: string): Found[] {
       out.push({
         key: `${o.kind} ${namespace}/${o.metadata?.name}`,
         variant,
-        workload: { kind: o.kind, name: String(o.metadata?.name), namespace, container: c, object: o },
+        workload: { kind: String(o.kind), name: String(o.metadata?.name), namespace, container: c, object: o },
         runAsUser: sc?.runAsUser ?? spec.securityContext?.runAsUser,
       });
     }
