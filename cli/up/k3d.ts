@@ -6,6 +6,7 @@ import type { KubeObject } from "../../capabilities/k8s/object";
 import { AppliedLayer, applyLayers, applyObjects, installFluxCrds, Kubectl, liveSummary } from "./apply-layers";
 import { ensureSecrets, missingSecrets } from "./platform-secrets";
 import { ingressTlsBeforeLayer } from "./local-tls";
+import { alignDatabaseSecret, buildAndPush, localAppImages } from "./app-images";
 import { platformObjects, renderPlatform } from "../../lib/render";
 import { REPO_ROOT } from "./state";
 import { syncObjects } from "../../tools/flux/sync";
@@ -83,6 +84,8 @@ export async function upK3d(): Promise<K3dReport> {
   else say(`k3d cluster ${K3D_CLUSTER} exists; reusing it`);
   // pepr deploy talks to the current context: make sure it is this cluster's.
   run("kubectl", ["config", "use-context", K3D_CONTEXT]);
+  // The reference apps' images, into the cluster's registry before anything that runs them is applied.
+  buildAndPush(run, localAppImages(REPO_ROOT, renderAll()));
   const flux = has("flux", ["--version"]);
   const notes: string[] = [];
   let applied: AppliedLayer[] = [];
@@ -116,6 +119,8 @@ export async function upK3d(): Promise<K3dReport> {
   }
   const secrets = ensureSecrets(kubectl, missingSecrets(objects));
   if (secrets.length) notes.push(`random stand-in Secrets created in the cluster (not on disk): ${secrets.join(", ")}`);
+  const aligned = alignDatabaseSecret(kubectl);
+  if (aligned) notes.push(aligned);
   run("npx", ["pepr", "deploy", "--yes"]);
   const timeout = `${Number(process.env.BONSAI_WAIT_SECONDS ?? 600)}s`;
   say(

@@ -119,6 +119,29 @@ describe("bonsai up on k3d (Docker and k3d stood in for)", () => {
     expect(up.stdout).toMatch(/note: not everything was ready within 5s: .*deployment/i);
   });
 
+  it("builds and pushes the reference apps' images under the names the HelmReleases deploy, and gives the backend the database's password", () => {
+    const log = readFileSync(calls, "utf8");
+    for (const app of ["backend", "frontend"]) {
+      const image = `localhost:5111/bonsai/${app}:0.1.0`;
+      expect(log).toContain(`docker build --file reference-apps/${app}/Dockerfile --tag ${image} .`);
+      expect(log).toContain(`docker push ${image}`);
+      const deployed = kubectl([
+        "get",
+        "deployment",
+        app,
+        "-n",
+        app,
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].image}",
+      ]);
+      expect(deployed.stdout).toBe(image);
+    }
+    const password = (ns: string, name: string) =>
+      kubectl(["get", "secret", name, "-n", ns, "-o", "jsonpath={.data.password}"]).stdout;
+    expect(password("backend", "backend-database")).not.toBe("");
+    expect(password("backend", "backend-database")).toBe(password("infra", "postgresql-credentials"));
+  });
+
   it("runs again on the existing cluster without recreating it or its Secrets", () => {
     const before = kubectl(["get", "secret", "grafana-admin", "-n", "monitoring", "-o", "jsonpath={.data.password}"]);
     writeFileSync(calls, "");
