@@ -5,7 +5,7 @@ import { isDataError, isUnavailable } from "./db";
 import { parseEvent } from "./events";
 import { sleep, type Log } from "./log";
 import type { Metrics } from "./metrics";
-import { applyEvent, park, type Position } from "./projection";
+import { applyEvent, applyEvents, park, type Position } from "./projection";
 
 type Outcome = "applied" | "duplicate" | "parked" | "stopped";
 
@@ -63,6 +63,7 @@ export class Projector {
 
   private async batch(p: EachBatchPayload): Promise<void> {
     const { batch } = p;
+    if (await this.wholeBatch(p)) return;
     for (const message of batch.messages) {
       if (!p.isRunning() || p.isStale()) break;
       const at = { topic: batch.topic, partition: batch.partition, offset: message.offset };
@@ -73,6 +74,33 @@ export class Projector {
       await p.heartbeat();
     }
     await p.commitOffsetsIfNecessary();
+  }
+
+  /**
+   * The fast path: every message well-formed and the whole batch applied in one statement. Anything else (a
+   * malformed message, any database error) returns false, and the batch is handled message by message, where
+   * each problem is classified, retried or parked on its own.
+   */
+  private async wholeBatch(p: EachBatchPayload): Promise<boolean> {
+    const { batch } = p;
+    if (batch.messages.length < 2) return false;
+    const events = [];
+    for (const m of batch.messages) {
+      const parsed = parseEvent(m.value);
+      if (!parsed.ok) return false;
+      events.push({ e: parsed.event, at: { topic: batch.topic, partition: batch.partition, offset: m.offset } });
+    }
+    try {
+      const applied = await applyEvents(this.pool, events);
+      this.metrics.consumed.inc({ result: "applied" }, applied);
+      this.metrics.consumed.inc({ result: "duplicate" }, events.length - applied);
+    } catch {
+      return false;
+    }
+    p.resolveOffset(batch.messages[batch.messages.length - 1].offset);
+    await p.heartbeat();
+    await p.commitOffsetsIfNecessary();
+    return true;
   }
 
   private async handle(at: Position, m: KafkaMessage, heartbeat: () => Promise<void>): Promise<Outcome> {

@@ -27,6 +27,40 @@ export async function applyEvent(pool: Pool, e: OrderCreated, at: Position): Pro
   return r.rowCount === 1;
 }
 
+/**
+ * A whole fetched batch in one statement (the consumer's fast path: one round trip instead of one per message),
+ * with the same idempotency rule. Events for the same order keep only the newest (one statement cannot update a
+ * row twice). Returns how many rows changed; any error sends the caller back to applying one by one.
+ */
+export async function applyEvents(pool: Pool, events: { e: OrderCreated; at: Position }[]): Promise<number> {
+  const newest = new Map<string, { e: OrderCreated; at: Position }>();
+  for (const x of events) {
+    const seen = newest.get(x.e.orderId);
+    if (!seen || BigInt(seen.e.eventId) < BigInt(x.e.eventId)) newest.set(x.e.orderId, x);
+  }
+  const rows = [...newest.values()];
+  const r = await pool.query(
+    `INSERT INTO order_projection (order_id, status, item, quantity, last_event_id, kafka_partition, kafka_offset)
+     SELECT id, 'confirmed', item, quantity, event_id, part, off
+       FROM unnest($1::uuid[], $2::text[], $3::int[], $4::bigint[], $5::int[], $6::bigint[])
+         AS t (id, item, quantity, event_id, part, off)
+     ON CONFLICT (order_id) DO UPDATE
+        SET status = EXCLUDED.status, item = EXCLUDED.item, quantity = EXCLUDED.quantity,
+            last_event_id = EXCLUDED.last_event_id, events_applied = order_projection.events_applied + 1,
+            kafka_partition = EXCLUDED.kafka_partition, kafka_offset = EXCLUDED.kafka_offset, processed_at = now()
+      WHERE order_projection.last_event_id < EXCLUDED.last_event_id`,
+    [
+      rows.map(x => x.e.orderId),
+      rows.map(x => x.e.item),
+      rows.map(x => x.e.quantity),
+      rows.map(x => x.e.eventId),
+      rows.map(x => x.at.partition),
+      rows.map(x => x.at.offset),
+    ],
+  );
+  return r.rowCount ?? 0;
+}
+
 /** PostgreSQL text cannot hold NUL; a key or reason quoting a binary message must still be storable. */
 const printable = (s: string) => s.replaceAll("\u0000", "\uFFFD");
 
