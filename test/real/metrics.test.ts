@@ -3,6 +3,7 @@
 // (targets rewritten to loopback only) and vmalert with the tree's rules. Every dashboard query returns series
 // unless its source cannot run here (listed below with the reason); targets that do not answer show as up == 0;
 // stopping PgBouncer fires PgBouncerDown.
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,7 +14,7 @@ import { JobMapping, loopbackScrapeConfig } from "../support/metrics/scrape-conf
 import { startVictoriaMetrics, startVmalert, Store, VmAlert } from "../support/metrics/store";
 import { renderApp, REPO_ROOT } from "../support/real/manifests";
 import { PgBouncer, startPgBouncer } from "../support/real/pgbouncer";
-import { Postgres, psql, startPostgres } from "../support/real/postgres";
+import { Postgres, postgresBinDir, psql, startPostgres } from "../support/real/postgres";
 import { freePort, stopAll } from "../support/real/process";
 import { ServiceMap } from "../support/real/services";
 import { sleep } from "../../tools/controlplane/processes";
@@ -174,6 +175,41 @@ test("every dashboard query returns series, unless its source cannot run here", 
     if (empty.length) await sleep(2000);
   } while (empty.length && Date.now() < deadline);
   expect(empty).toEqual([]);
+});
+
+test("more clients than the pool holds: PgBouncer's waiting clients show, PgBouncerClientsWaiting goes pending", async () => {
+  // Transaction pooling: a client inside a transaction holds a server connection. One more than the pool size
+  // (PgBouncer's default_pool_size 20: the Deployment sets none) has to wait.
+  // The workload's psql runs synchronously: stuck in PgBouncer's queue it would block this test's polling.
+  clearInterval(workload);
+  const t = target();
+  const holders = Array.from({ length: 22 }, () =>
+    spawn(
+      join(postgresBinDir(), "psql"),
+      [
+        "-X",
+        "-q",
+        "-h",
+        t.host,
+        "-p",
+        String(t.port),
+        "-U",
+        t.user,
+        "-d",
+        t.database,
+        "-c",
+        "BEGIN; SELECT pg_sleep(40); COMMIT;",
+      ],
+      { env: { PATH: process.env.PATH ?? "", PGPASSWORD: t.password, PGSSLMODE: "disable" }, stdio: "ignore" },
+    ),
+  );
+  try {
+    await until("sum(pgbouncer_pools_client_waiting_connections)", (n, v) => n > 0 && v[0] > 0, 45_000);
+    const alerts = await pollAlerts(a => a.some(x => x.name === "PgBouncerClientsWaiting"), 45_000);
+    expect(alerts.find(x => x.name === "PgBouncerClientsWaiting")?.state).toMatch(/pending|firing/);
+  } finally {
+    for (const h of holders) h.kill("SIGKILL");
+  }
 });
 
 test("PgBouncer stopped: pgbouncer_up drops to 0 and PgBouncerDown fires (for: 1m)", async () => {

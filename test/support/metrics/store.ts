@@ -37,7 +37,10 @@ export interface Store extends MetricsProcess {
 
 /** GET a JSON API of VictoriaMetrics/vmalert; throws with the body when it answers an error. */
 export async function getJson<T>(url: string): Promise<T> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+  // One retry on a connection error: a reused keep-alive socket the server has just closed is not an answer.
+  const res = await fetch(url, { signal: AbortSignal.timeout(10_000) }).catch(() =>
+    fetch(url, { signal: AbortSignal.timeout(10_000) }),
+  );
   const text = await res.text();
   if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}: ${text.slice(0, 2000)}`);
   return JSON.parse(text) as T;
