@@ -26,6 +26,10 @@ export const COMMANDS: Record<string, Command> = {
     "Evaluate the guardrails offline over YAML files, directories and kustomization roots",
     () => import("./commands/audit"),
   ),
+  smoke: lazy(
+    "Check the running platform as a user would on day one: pass/fail per line with the fix",
+    () => import("./commands/smoke"),
+  ),
   footprint: lazy(
     "Sum the platform's requests and limits and say whether it fits the Mac Mini",
     () => import("./commands/footprint"),

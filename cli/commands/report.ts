@@ -24,7 +24,7 @@ Exit codes: 0 nothing failed, 1 at least one fail or error result, 2 no cluster,
 `;
 
 /** The kubectl Bonsai built for the embedded control plane if there is one (it matches 1.35), else the PATH's. */
-function kubectlBinary(): string {
+export function kubectlBinary(): string {
   const built = join(cacheRoot(), `kube-${KUBERNETES_VERSION}`, "kubectl");
   return existsSync(built) ? built : "kubectl";
 }
