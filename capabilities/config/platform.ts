@@ -118,6 +118,7 @@ export const MODES: Record<string, Mode> = {
   "image-reference": "enforce",
   exemptions: "enforce",
   "namespace-labels": "enforce",
+  "namespace-pod-security": "warn",
   // New checks start as warnings (the users' repositories have not been through them yet).
   "rbac-grants": "warn",
   "workload-hygiene": "warn",

@@ -5,7 +5,7 @@ import { serviceType } from "../policies/services/service-type";
 import { imageReference } from "../policies/images/image-reference";
 import { rbacGrants } from "../policies/rbac/rbac-grants";
 import { workloadHygiene } from "../policies/workloads/workload-hygiene";
-import { namespaceLabels } from "../policies/namespaces/namespace-labels";
+import { namespaceLabels, namespacePodSecurity } from "../policies/namespaces/namespace-labels";
 import { exemptionPolicy } from "../policies/exemptions/policy";
 import { podHardening, podSecurityStandards } from "../policies/pod-security/policy";
 import type { Policy } from "./policy";
@@ -24,6 +24,7 @@ export const POLICIES: readonly Policy[] = [
   rbacGrants,
   workloadHygiene,
   namespaceLabels,
+  namespacePodSecurity,
   exemptionPolicy(() => KNOWN_RULES),
 ];
 

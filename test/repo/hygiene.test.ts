@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { contextFromObjects } from "../../capabilities/engine/context";
 import { workloadHygiene } from "../../capabilities/policies/workloads/workload-hygiene";
-import { namespaceLabels } from "../../capabilities/policies/namespaces/namespace-labels";
+import { namespacePodSecurity } from "../../capabilities/policies/namespaces/namespace-labels";
 import { kustomizeBuild } from "../../tools/kustomize";
 import type { KubeObject } from "../../capabilities/k8s/object";
 import { parse, REPO, renderedPlatform } from "./rendered";
@@ -28,6 +28,6 @@ describe("hygiene of every workload in the tree", () => {
 
   it("has every governed namespace enforcing Pod Security restricted", () => {
     expect(objects.filter(o => o.kind === "Namespace").length).toBeGreaterThanOrEqual(5);
-    expect(reported(namespaceLabels, objects)).toEqual([]);
+    expect(reported(namespacePodSecurity, objects)).toEqual([]);
   });
 });

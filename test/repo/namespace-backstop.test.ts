@@ -2,7 +2,7 @@ import { GOVERNED_NAMESPACES, gitopsIdentities } from "../../capabilities/polici
 import { find, renderedPlatform } from "./rendered";
 
 // The API server's ValidatingAdmissionPolicy and the module's namespace-labels policy protect the same
-// namespaces and exempt the same identity; the e2e outage test (test/e2e/outage.test.ts) runs it for real.
+// namespaces and exempt the same identity; the e2e outage test (test/e2e/attacks.test.ts, "module outage") runs it for real.
 describe("the Pod Security label backstop", () => {
   const vap = find(renderedPlatform(), "ValidatingAdmissionPolicy", undefined, "bonsai-namespace-pod-security")!;
   const conditions = (vap.spec as { matchConditions: { name: string; expression: string }[] }).matchConditions;

@@ -158,8 +158,14 @@ describe("namespace-labels", () => {
     expect(gitopsIdentities("a, b,,")).toEqual(["a", "b"]);
   });
 
-  it("requires the restricted enforce label on governed namespaces (offline audit and create)", () => {
+  it("wants the restricted enforce label on governed namespaces (offline audit; a warning on create)", () => {
     const results = evaluateObject(ns({ "pod-security.kubernetes.io/enforce": "baseline" }), ctx());
+    const created = decideAdmission({ object: ns({}), operation: "CREATE" }, ctx());
+    expect([created.allowed, created.warnings[0]]).toEqual([
+      true,
+      expect.stringMatching(/^\[namespace-pod-security\/psa-enforce\]/),
+    ]);
+    expect(results.find(r => r.rule === "psa-enforce")?.result).toBe("warn");
     expect(results.find(r => r.rule === "psa-enforce")?.message).toBe(
       'metadata.labels["pod-security.kubernetes.io/enforce"] is "baseline"; allowed: "restricted" (the API server\'s own Pod Security check stands behind the module, also when it is down)',
     );

@@ -90,13 +90,29 @@ export function namespaceLabelChanges(
   return out;
 }
 
-/** Offline and on create: a governed namespace carries the restricted enforce label. */
+/**
+ * Judges changes only (namespaceLabelChanges, called by admission for Namespace updates): an object on its own
+ * has nothing to weaken, so evaluate reports nothing. Enforce mode.
+ */
 export const namespaceLabels: Policy = {
   name: "namespace-labels",
   category: "Pod Security",
-  description: `Governed namespaces (${GOVERNED_NAMESPACES.join(", ")}) enforce Pod Security "${REQUIRED_LEVEL}"; its labels and the module's selector label cannot be weakened except through GitOps`,
+  description: `Updates may not remove or weaken the Pod Security enforce labels or the module's selector label of ${GOVERNED_NAMESPACES.join(", ")}, except by the GitOps identity`,
   kinds: ["Namespace"],
-  rules: ["psa-enforce", "no-weakening", "all"],
+  rules: ["no-weakening", "all"],
+  evaluate: () => [],
+};
+
+/**
+ * Offline and on create: a governed namespace carries the restricted enforce label. Warn mode, so that a
+ * namespace created first and labelled right after (kubectl create namespace; kubectl label) still works.
+ */
+export const namespacePodSecurity: Policy = {
+  name: "namespace-pod-security",
+  category: "Pod Security",
+  description: `Governed namespaces (${GOVERNED_NAMESPACES.join(", ")}) enforce Pod Security "${REQUIRED_LEVEL}"`,
+  kinds: ["Namespace"],
+  rules: ["psa-enforce", "all"],
   evaluate: (obj: KubeObject) => {
     const name = String(obj.metadata?.name ?? "");
     if (!GOVERNED_NAMESPACES.includes(name)) return [];
@@ -113,6 +129,6 @@ export const namespaceLabels: Policy = {
               message: `${path} is ${level === undefined ? "unset" : `"${level}"`}; allowed: "${REQUIRED_LEVEL}" (the API server's own Pod Security check stands behind the module, also when it is down)`,
             },
           ];
-    return verdicts(namespaceLabels, resourceRef(obj), failures, `enforces Pod Security "${REQUIRED_LEVEL}"`);
+    return verdicts(namespacePodSecurity, resourceRef(obj), failures, `enforces Pod Security "${REQUIRED_LEVEL}"`);
   },
 };
