@@ -3,7 +3,8 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import { decideAdmission } from "./engine/admission";
 import type { KubeObject } from "./k8s/object";
 import { admissionContext } from "./live-state";
-import { ExemptionKind } from "./kinds/exemption";
+import { modelOf } from "./kinds/models";
+import { ADMISSION_KINDS } from "./engine/registry";
 import { recordAdmission } from "./policy-reports";
 import { Deadline } from "./engine/budget";
 
@@ -45,23 +46,9 @@ async function validate<T extends KubernetesObject>(req: PeprValidateRequest<T>)
   return decision.allowed ? req.Approve(warnings) : req.Deny(decision.message, 403, warnings);
 }
 
-// Pods and every kind that carries a pod template: a denial shows up where `kubectl apply` and Flux see it.
-When(a.Pod).IsCreatedOrUpdated().Validate(validate);
-When(a.Deployment).IsCreatedOrUpdated().Validate(validate);
-When(a.StatefulSet).IsCreatedOrUpdated().Validate(validate);
-When(a.DaemonSet).IsCreatedOrUpdated().Validate(validate);
-When(a.ReplicaSet).IsCreatedOrUpdated().Validate(validate);
-// Nothing on the platform creates these two, which is why an attacker would: denied where they are created.
-When(a.ReplicationController).IsCreatedOrUpdated().Validate(validate);
-When(a.PodTemplate).IsCreatedOrUpdated().Validate(validate);
-When(a.Job).IsCreatedOrUpdated().Validate(validate);
-When(a.CronJob).IsCreatedOrUpdated().Validate(validate);
-When(a.Service).IsCreatedOrUpdated().Validate(validate);
-When(a.ResourceQuota).IsCreatedOrUpdated().Validate(validate);
-When(a.LimitRange).IsCreatedOrUpdated().Validate(validate);
-When(a.NetworkPolicy).IsCreatedOrUpdated().Validate(validate);
+// Every kind a policy evaluates (the registry's list): Pods and every kind that carries a pod template, so a
+// denial shows up where `kubectl apply` and Flux see it, including ReplicationControllers and PodTemplates that
+// nothing on the platform creates (which is why an attacker would).
+for (const kind of ADMISSION_KINDS) When(modelOf(kind)).IsCreatedOrUpdated().Validate(validate);
+// Deleting an app namespace's default-deny is refused (network-flows/default-deny).
 When(a.NetworkPolicy).IsDeleted().Validate(validate);
-When(ExemptionKind).IsCreatedOrUpdated().Validate(validate);
-When(a.Namespace).IsCreatedOrUpdated().Validate(validate);
-When(a.Role).IsCreatedOrUpdated().Validate(validate);
-When(a.ClusterRole).IsCreatedOrUpdated().Validate(validate);

@@ -10,8 +10,9 @@ import { EventThrottle, eventKey } from "./reports/event-throttle";
 import { verdictLogLines } from "./reports/verdict-log";
 import { admissionContext } from "./live-state";
 import { ClusterPolicyReportKind, PolicyReportKind } from "./kinds/policy-report";
-import { ExemptionKind } from "./kinds/exemption";
-import { EXEMPTION_API_VERSION, EXEMPTION_KIND } from "./engine/exemptions";
+import { modelOf } from "./kinds/models";
+import { SCAN_KINDS } from "./engine/registry";
+import { KINDS } from "./k8s/kinds";
 
 /**
  * In-cluster PolicyReports. The background scan (watcher) writes `bonsai-scan` in every namespace; each
@@ -100,27 +101,14 @@ export function recordAdmission(
   pending.unref?.();
 }
 
-// List items come without apiVersion and kind; the scan restores them so the engine knows what it judges.
-const GOVERNED: [typeof a.GenericKind, string, string][] = [
-  [a.Pod, "v1", "Pod"],
-  [a.Deployment, "apps/v1", "Deployment"],
-  [a.StatefulSet, "apps/v1", "StatefulSet"],
-  [a.DaemonSet, "apps/v1", "DaemonSet"],
-  [a.Job, "batch/v1", "Job"],
-  [a.CronJob, "batch/v1", "CronJob"],
-  [a.Service, "v1", "Service"],
-  [a.NetworkPolicy, "networking.k8s.io/v1", "NetworkPolicy"],
-  [a.ResourceQuota, "v1", "ResourceQuota"],
-  [a.LimitRange, "v1", "LimitRange"],
-  [ExemptionKind, EXEMPTION_API_VERSION, EXEMPTION_KIND],
-];
-
 /** Judges everything the guardrails govern that exists now, and rewrites the scan reports. */
 export async function scanCluster(): Promise<number> {
   const ctx = await admissionContext();
   const results = [];
-  for (const [model, apiVersion, kind] of GOVERNED) {
-    const list = await K8s(model).Get();
+  for (const kind of SCAN_KINDS) {
+    const list = await K8s(modelOf(kind)).Get();
+    // List items come without apiVersion and kind; the scan restores them so the engine knows what it judges.
+    const { apiVersion } = KINDS[kind];
     for (const item of list.items as unknown as KubeObject[])
       results.push(...evaluateObject({ ...item, apiVersion, kind }, ctx));
   }

@@ -1,4 +1,4 @@
-import { modeOf } from "../config/platform";
+import { modeOf } from "./modes";
 import { applyExemptions } from "./exemptions";
 import { withSecureDefaults } from "../policies/pod-security/mutate";
 import { KubeObject, record } from "../k8s/object";

@@ -2,6 +2,8 @@ import { stringify } from "yaml";
 import { KubeObject, objectRef } from "../../capabilities/k8s/object";
 import { contextFromObjects } from "../../capabilities/engine/context";
 import { evaluateObject } from "../../capabilities/engine/engine";
+import { SCAN_KINDS } from "../../capabilities/engine/registry";
+import { KINDS } from "../../capabilities/k8s/kinds";
 import { sleep } from "../../tools/controlplane/processes";
 import { clusterLayers, renderLayer } from "../../lib/render";
 import { fluxCrdFiles } from "../../tools/flux-crds";
@@ -91,8 +93,8 @@ export async function applyLayers(
   return { applied, notes, objects: all };
 }
 
-const GOVERNED =
-  "pods,deployments,statefulsets,daemonsets,jobs,cronjobs,services,networkpolicies,resourcequotas,limitranges,exemptions";
+/** What the module's background scan judges (the registry's SCAN_KINDS), as `kubectl get` names it. */
+const GOVERNED = SCAN_KINDS.map(k => KINDS[k].plural).join(",");
 
 /** Every governed object in the cluster judged by the same engine as admission and the audit. */
 export function liveSummary(kubectl: Kubectl): Record<string, number> {

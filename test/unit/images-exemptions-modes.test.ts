@@ -4,7 +4,7 @@ import { KNOWN_RULES } from "../../capabilities/engine/registry";
 import { contextFromObjects } from "../../capabilities/engine/context";
 import { applyModes, evaluateObject } from "../../capabilities/engine/engine";
 import { decideAdmission } from "../../capabilities/engine/admission";
-import { MODES, modeOverrides } from "../../capabilities/config/platform";
+import { MODE_OVERRIDES, modeOverrides } from "../../capabilities/engine/modes";
 import type { KubeObject } from "../../capabilities/k8s/object";
 import type { PolicyResult } from "../../capabilities/engine/result";
 import { compliantPod, withSpec } from "../support/pods";
@@ -149,12 +149,13 @@ describe("modes", () => {
     severity: "high",
     resource: { apiVersion: "v1", kind: "Service", name: "s", namespace: "backend" },
   });
-  const original = { ...MODES };
-  afterEach(() => Object.assign(MODES, original));
+  afterEach(() => {
+    for (const policy of Object.keys(MODE_OVERRIDES)) delete MODE_OVERRIDES[policy];
+  });
 
   it("enforce keeps fail; warn turns it into warn; audit keeps fail marked mode=audit", () => {
-    MODES["service-type"] = "warn";
-    MODES["image-reference"] = "audit";
+    MODE_OVERRIDES["service-type"] = "warn";
+    MODE_OVERRIDES["image-reference"] = "audit";
     const [enforced, warned, audited] = applyModes([
       fail("pod-hardening"),
       fail("service-type"),
@@ -173,13 +174,13 @@ describe("modes", () => {
       spec: { type: "NodePort" },
     };
     expect(decideAdmission({ object: nodePort, operation: "CREATE" }, ctx())).toMatchObject({ allowed: false });
-    MODES["service-type"] = "warn";
+    MODE_OVERRIDES["service-type"] = "warn";
     const warned = decideAdmission({ object: nodePort, operation: "CREATE" }, ctx());
     expect(warned.allowed).toBe(true);
     expect(warned.warnings).toEqual([
       '[service-type/no-nodeport] spec.type is "NodePort"; allowed: "ClusterIP" (expose through an Ingress)',
     ]);
-    MODES["service-type"] = "audit";
+    MODE_OVERRIDES["service-type"] = "audit";
     const audited = decideAdmission({ object: nodePort, operation: "CREATE" }, ctx());
     expect(audited).toMatchObject({ allowed: true, warnings: [] });
     expect(audited.results[0]).toMatchObject({ result: "fail", properties: { mode: "audit" } });

@@ -26,6 +26,29 @@ describe("a compliant pod", () => {
   });
 });
 
+describe("categories by check level (Kyverno / Policy Reporter convention)", () => {
+  const broken = withSpec(compliantPod(), s => {
+    s.containers[0].securityContext.privileged = true; // a baseline-level check
+    s.containers[0].securityContext.runAsNonRoot = false; // a restricted-level check
+  });
+  it.each(["restricted", "baseline"] as const)("a baseline-level check is (Baseline) under %s", level => {
+    expect(fails(broken, level).find(r => r.rule === "privileged")).toMatchObject({
+      category: "Pod Security Standards (Baseline)",
+      severity: "high",
+      properties: { level: "baseline" },
+    });
+  });
+  it("a restricted-level check is (Restricted), the pass result takes the profile's category", () => {
+    expect(fails(broken).find(r => r.rule === "runAsNonRoot")).toMatchObject({
+      category: "Pod Security Standards (Restricted)",
+      severity: "medium",
+    });
+    expect(podSecurityResults(compliantPod(), { level: "restricted" })[0].category).toBe(
+      "Pod Security Standards (Restricted)",
+    );
+  });
+});
+
 // Each case breaks exactly one rule; the message must name the field path, the container, the value and what is allowed.
 const cases: [string, (s: Record<string, any>) => void, string, string[]][] = [
   ["hostNamespaces", s => (s.hostPID = true), "hostNamespaces", ["spec.hostPID is true", "allowed: false or unset"]],

@@ -1,6 +1,6 @@
 import { parse } from "yaml";
 import { podSecurityResults } from "./pod-security-results";
-import { categoryFor } from "../../capabilities/policies/pod-security/profile";
+import { PSS_POLICY } from "../../capabilities/policies/pod-security/policy";
 import type { KubeObject } from "../../capabilities/k8s/object";
 import { loadPsaFixtures, PSA_VERSION } from "../../tools/psa-fixtures";
 
@@ -14,10 +14,10 @@ describe(`Pod Security Admission ${PSA_VERSION} fixtures (v1.35)`, () => {
   });
 
   describe.each(fixtures.map(f => [`${f.level}/${f.expect}/${f.file.split("/").pop()}`, f] as const))("%s", (_, f) => {
-    it(`gets ${f.expect === "fail" ? "at least one" : "no"} fail in "${categoryFor(f.level)}"`, () => {
+    it(`gets ${f.expect === "fail" ? "at least one" : "no"} ${PSS_POLICY} fail at ${f.level}`, () => {
       const pod = parse(f.text) as KubeObject;
       const fails = podSecurityResults(pod, { level: f.level }).filter(
-        r => r.result === "fail" && r.category === categoryFor(f.level),
+        r => r.result === "fail" && r.policy === PSS_POLICY,
       );
       if (f.expect === "fail") expect(fails.length).toBeGreaterThan(0);
       else expect(fails.map(r => r.message)).toEqual([]);

@@ -2,15 +2,15 @@ import { metricsCollector } from "pepr";
 import { recordAdmission, RESULTS_METRIC } from "../../capabilities/policy-reports";
 import { decideAdmission } from "../../capabilities/engine/admission";
 import { contextFromObjects } from "../../capabilities/engine/context";
-import { MODES } from "../../capabilities/config/platform";
+import { MODE_OVERRIDES } from "../../capabilities/engine/modes";
 
 describe("admission metrics", () => {
   afterAll(() => {
-    MODES["service-type"] = "enforce";
+    delete MODE_OVERRIDES["service-type"];
   });
 
   it("count verdicts by policy, namespace and result, and ignore dry-runs", async () => {
-    MODES["service-type"] = "warn";
+    MODE_OVERRIDES["service-type"] = "warn";
     const svc = {
       apiVersion: "v1",
       kind: "Service",

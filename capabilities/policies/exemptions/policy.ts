@@ -12,8 +12,15 @@ export function exemptionPolicy(known: () => ReadonlyMap<string, readonly string
     name: "exemptions",
     category: "Exemptions",
     description: "Exemption objects name known policies and rules, exact namespaces and valid name patterns",
+    mode: "enforce",
     kinds: [EXEMPTION_KIND],
-    rules: ["valid-exemption", "all"],
+    rules: [
+      {
+        id: "valid-exemption",
+        title: "An Exemption names known policies and rules, exact namespaces, valid name patterns and a reason",
+        severity: "high",
+      },
+    ],
     evaluate: (obj: KubeObject) => {
       const { problems } = parseExemption(obj, known());
       return verdicts(
@@ -21,7 +28,6 @@ export function exemptionPolicy(known: () => ReadonlyMap<string, readonly string
         resourceRef(obj),
         problems.map(p => ({
           rule: "valid-exemption",
-          severity: "high" as const,
           fields: [p.path],
           message: `${p.path} ${p.message}`,
         })),

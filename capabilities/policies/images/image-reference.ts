@@ -1,5 +1,5 @@
 import { KubeObject } from "../../k8s/object";
-import { Policy, verdicts } from "../../engine/policy";
+import { Failure, Policy, verdicts } from "../../engine/policy";
 import { resourceRef } from "../../engine/result";
 import { containersOf } from "../../k8s/containers";
 import { podTemplateOf, POD_CARRYING_KINDS } from "../../k8s/pod-template";
@@ -35,12 +35,24 @@ export const imageReference: Policy = {
   name: "image-reference",
   category: "Supply Chain",
   description: "Well-formed image references with a tag other than latest, or a digest",
+  mode: "enforce",
   kinds: POD_CARRYING_KINDS,
-  rules: ["well-formed", "pinned-tag", "all"],
+  rules: [
+    {
+      id: "well-formed",
+      title: "Every container's image is a valid [registry/]repository[:tag][@digest]",
+      severity: "high",
+    },
+    {
+      id: "pinned-tag",
+      title: "Every image is pinned by a version tag other than latest, or by digest",
+      severity: "medium",
+    },
+  ],
   evaluate: (obj: KubeObject) => {
     const pod = podTemplateOf(obj);
     if (!pod || pod.missing) return [];
-    const failures = [];
+    const failures: Failure[] = [];
     for (const c of containersOf(pod.spec, pod.prefix)) {
       const image = c.container.image;
       const path = `${c.path}.image`;
@@ -48,7 +60,6 @@ export const imageReference: Policy = {
       if (typeof image !== "string" || !image) {
         failures.push({
           rule: "well-formed",
-          severity: "high" as const,
           fields: [path],
           message: `${where} is unset; set an image reference such as "nginx:1.27.3"`,
         });
@@ -58,14 +69,12 @@ export const imageReference: Policy = {
       if (!parsed) {
         failures.push({
           rule: "well-formed",
-          severity: "high" as const,
           fields: [path],
           message: `${where} is "${image}", not a valid image reference; allowed: [registry/]repository[:tag][@digest] in lower case, e.g. "docker.io/library/nginx:1.27.3"`,
         });
       } else if (!parsed.digest && (!parsed.tag || parsed.tag === "latest")) {
         failures.push({
           rule: "pinned-tag",
-          severity: "medium" as const,
           fields: [path],
           message: `${where} is "${image}"${parsed.tag ? "" : " (no tag means latest)"}; allowed: a version tag other than latest, or a digest (@sha256:…)`,
         });

@@ -98,8 +98,15 @@ export const namespaceLabels: Policy = {
   name: "namespace-labels",
   category: "Pod Security",
   description: `Updates may not remove or weaken the Pod Security enforce labels or the module's selector label of ${GOVERNED_NAMESPACES.join(", ")}, except by the GitOps identity`,
+  mode: "enforce",
   kinds: ["Namespace"],
-  rules: ["no-weakening", "all"],
+  rules: [
+    {
+      id: "no-weakening",
+      title: "Pod Security enforcement and the webhooks' selector label are weakened only through GitOps",
+      severity: "critical",
+    },
+  ],
   evaluate: () => [],
 };
 
@@ -111,8 +118,11 @@ export const namespacePodSecurity: Policy = {
   name: "namespace-pod-security",
   category: "Pod Security",
   description: `Governed namespaces (${GOVERNED_NAMESPACES.join(", ")}) enforce Pod Security "${REQUIRED_LEVEL}"`,
+  mode: "warn",
   kinds: ["Namespace"],
-  rules: ["psa-enforce", "all"],
+  rules: [
+    { id: "psa-enforce", title: 'A governed namespace enforces Pod Security "restricted"', severity: "critical" },
+  ],
   evaluate: (obj: KubeObject) => {
     const name = String(obj.metadata?.name ?? "");
     if (!GOVERNED_NAMESPACES.includes(name)) return [];

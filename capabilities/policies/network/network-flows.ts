@@ -168,8 +168,25 @@ export const networkFlows: Policy = {
   name: "network-flows",
   category: "Network",
   description: `NetworkPolicies in ${APP_NAMESPACES.join(", ")} stay within the platform's allowed flows`,
+  mode: "enforce",
   kinds: ["NetworkPolicy"],
-  rules: ["ingress-sources", "egress-destinations", "default-deny", "all"],
+  rules: [
+    {
+      id: "ingress-sources",
+      title: "A NetworkPolicy admits traffic only from the namespace's allowed sources",
+      severity: "high",
+    },
+    {
+      id: "egress-destinations",
+      title: "A NetworkPolicy opens egress only to the namespace's allowed destinations",
+      severity: "high",
+    },
+    {
+      id: "default-deny",
+      title: "The default-deny NetworkPolicy of an app namespace is not deleted, except with its namespace",
+      severity: "high",
+    },
+  ],
   evaluate: (obj: KubeObject) => {
     const ns = record(obj.metadata)?.namespace;
     if (typeof ns !== "string" || !isAppNamespace(ns)) return [];
@@ -178,13 +195,11 @@ export const networkFlows: Policy = {
     const failures = [
       ...ingressBreaches(ns, flow, spec).map(b => ({
         rule: "ingress-sources",
-        severity: "high" as const,
         fields: [b.path],
         message: b.message,
       })),
       ...egressBreaches(ns, flow, spec).map(b => ({
         rule: "egress-destinations",
-        severity: "high" as const,
         fields: [b.path],
         message: b.message,
       })),

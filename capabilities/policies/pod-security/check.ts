@@ -1,7 +1,7 @@
 import type { PodTemplate } from "../../k8s/pod-template";
+import type { Level } from "../../engine/policy";
 
-/** The Pod Security Standards profiles, in the order they tighten. */
-export type Level = "baseline" | "restricted";
+export type { Level };
 
 /** One field that breaks a check: where it is, what it holds, and what would be accepted. */
 export interface Finding {

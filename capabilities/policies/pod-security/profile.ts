@@ -17,7 +17,3 @@ const RESTRICTED_PROFILE: PodCheck[] = (() => {
 export function checksFor(level: Level): PodCheck[] {
   return level === "baseline" ? BASELINE_CHECKS : RESTRICTED_PROFILE;
 }
-
-export function categoryFor(level: Level): string {
-  return level === "baseline" ? "Pod Security Standards (Baseline)" : "Pod Security Standards (Restricted)";
-}

@@ -66,8 +66,23 @@ export const rbacGrants: Policy = {
   category: "RBAC",
   description:
     "Roles and ClusterRoles without wildcards, cluster-wide Secret reads, escalate/bind/impersonate, pods/exec or nodes/proxy",
+  // New checks start as warnings (the users' repositories have not been through them yet).
+  mode: "warn",
   kinds: ["Role", "ClusterRole"],
-  rules: ["no-wildcards", "no-cluster-secret-reads", "no-privilege-escalation", "no-exec-or-node-proxy", "all"],
+  rules: [
+    { id: "no-wildcards", title: 'Rules list API groups, resources and verbs by name, never "*"', severity: "high" },
+    {
+      id: "no-cluster-secret-reads",
+      title: "No ClusterRole reads Secrets in every namespace (use a Role, or resourceNames)",
+      severity: "critical",
+    },
+    { id: "no-privilege-escalation", title: "No role grants escalate, bind or impersonate", severity: "critical" },
+    {
+      id: "no-exec-or-node-proxy",
+      title: "No role grants pods/exec, pods/attach or nodes/proxy",
+      severity: "critical",
+    },
+  ],
   evaluate: (obj: KubeObject) => {
     const kind = String(obj.kind);
     const failures = list(obj.rules).flatMap((r, i) => ruleFailures(kind, record(r) ?? {}, `rules[${i}]`));

@@ -16,8 +16,15 @@ export const containerResources: Policy = {
   name: "container-resources",
   category: "Resources",
   description: "Containers need CPU and memory requests and limits, unless a LimitRange fills them",
+  mode: "enforce",
   kinds: POD_CARRYING_KINDS,
-  rules: ["requests-and-limits", "all"],
+  rules: [
+    {
+      id: "requests-and-limits",
+      title: "Every container has CPU and memory requests and limits, set or filled by the namespace's LimitRange",
+      severity: "medium",
+    },
+  ],
   evaluate: (obj: KubeObject, ctx) => {
     const pod = podTemplateOf(obj);
     if (!pod || pod.missing) return [];
@@ -48,7 +55,6 @@ export const containerResources: Policy = {
         ? [
             {
               rule: "requests-and-limits",
-              severity: "medium",
               message: `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} unset and ${where}; set CPU and memory requests and limits on every container`,
               fields: missing.map(m => m.split(" ")[0]),
             },

@@ -1,6 +1,6 @@
 import { LIMIT_RANGE, QUOTA } from "../../config/platform";
 import { KubeObject, list, record, show } from "../../k8s/object";
-import { Policy, verdicts } from "../../engine/policy";
+import { Failure, Policy, verdicts } from "../../engine/policy";
 import { parseQuantity } from "../../k8s/quantity";
 import { resourceRef } from "../../engine/result";
 
@@ -10,8 +10,6 @@ const QUOTA_ALIASES: Record<string, keyof typeof QUOTA.hard> = {
   memory: "requests.memory",
   "count/persistentvolumeclaims": "persistentvolumeclaims",
 };
-
-type Failure = { rule: string; message: string; severity: "high" | "medium"; fields: string[] };
 
 function quotaFailures(obj: KubeObject): Failure[] {
   const hard = record(record(obj.spec)?.hard) ?? {};
@@ -25,14 +23,12 @@ function quotaFailures(obj: KubeObject): Failure[] {
     if (n === undefined) {
       out.push({
         rule: "quota-within-caps",
-        severity: "high",
         fields: [path],
         message: `${path} is ${show(value)}, not a quantity; use e.g. "4" or "4Gi"`,
       });
     } else if (n > parseQuantity(cap)!) {
       out.push({
         rule: "quota-within-caps",
-        severity: "high",
         fields: [path],
         message: `${path} is ${show(value)}; allowed: at most ${cap} (the platform cap for ${capped})`,
       });
@@ -56,14 +52,12 @@ function limitRangeFailures(obj: KubeObject): Failure[] {
         if (n === undefined) {
           out.push({
             rule: "limitrange-within-caps",
-            severity: "high",
             fields: [path],
             message: `${path} is ${show(values[resource])}, not a quantity`,
           });
         } else if (n > parseQuantity(cap)!) {
           out.push({
             rule: "limitrange-within-caps",
-            severity: "high",
             fields: [path],
             message: `${path} is ${show(values[resource])}; allowed: at most ${cap} per container`,
           });
@@ -79,6 +73,7 @@ function limitRangeFailures(obj: KubeObject): Failure[] {
         const path = `spec.limits[${i}].defaultRequest.${resource}`;
         out.push({
           rule: "limitrange-within-caps",
+          // A request above its own default limit is a mistake, not a grab for more than the platform allows.
           severity: "medium",
           fields: [path],
           message: `${path} is ${show(req[resource])}, above the default limit ${show(def[resource])}; a request may not exceed its limit`,
@@ -94,8 +89,20 @@ export const resourceCaps: Policy = {
   name: "resource-caps",
   category: "Resources",
   description: "ResourceQuotas and LimitRanges stay within the platform caps (config/platform.ts)",
+  mode: "enforce",
   kinds: ["ResourceQuota", "LimitRange"],
-  rules: ["quota-within-caps", "limitrange-within-caps", "all"],
+  rules: [
+    {
+      id: "quota-within-caps",
+      title: "A ResourceQuota's values stay within the platform's quota caps",
+      severity: "high",
+    },
+    {
+      id: "limitrange-within-caps",
+      title: "A LimitRange's container values stay within the platform caps, default requests within default limits",
+      severity: "high",
+    },
+  ],
   evaluate: obj =>
     verdicts(
       resourceCaps,

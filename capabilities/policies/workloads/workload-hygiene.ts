@@ -8,7 +8,7 @@ import { podTemplateOf, POD_CARRYING_KINDS } from "../../k8s/pod-template";
 /**
  * Habits that keep one workload from hurting the others or the node: no API token where nothing calls the
  * API, probes that restart a hung process, bounded scratch disk (a full node disk evicts every pod), and
- * StatefulSets whose pods get their DNS names from a headless Service. Warn by default (config/platform.ts).
+ * StatefulSets whose pods get their DNS names from a headless Service. Warn by default (its mode below).
  */
 const RUN_TO_COMPLETION = ["Job", "CronJob"];
 /** A liveness probe that waits this long is standing in for a startup probe. */
@@ -118,15 +118,20 @@ export const workloadHygiene: Policy = {
   category: "Workload Hygiene",
   description:
     "No API token unless the workload calls the API; liveness (and startup) probes; ephemeral-storage requests and limits; emptyDir sizeLimit; headless serviceName for StatefulSets",
+  // New checks start as warnings (the users' repositories have not been through them yet).
+  mode: "warn",
   kinds: POD_CARRYING_KINDS,
   rules: [
-    "automount-service-account-token",
-    "liveness-probe",
-    "startup-probe",
-    "ephemeral-storage",
-    "emptydir-size-limit",
-    "headless-service-name",
-    "all",
+    {
+      id: "automount-service-account-token",
+      title: "Pods mount no API token unless a dedicated ServiceAccount calls the API",
+      severity: "medium",
+    },
+    { id: "liveness-probe", title: "Long-running containers have a liveness probe", severity: "medium" },
+    { id: "startup-probe", title: "A slow start is a startup probe, not a long liveness delay", severity: "low" },
+    { id: "ephemeral-storage", title: "Containers request and limit ephemeral-storage", severity: "medium" },
+    { id: "emptydir-size-limit", title: "Every emptyDir has a sizeLimit", severity: "medium" },
+    { id: "headless-service-name", title: "A StatefulSet's serviceName is a headless Service", severity: "medium" },
   ],
   evaluate: (obj: KubeObject, ctx) => {
     const pod = podTemplateOf(obj);
