@@ -12,7 +12,7 @@ import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import { buildReports } from "../../capabilities/reports/policy-report";
 import { loadInputs, parseYaml } from "../../lib/render";
-import { auditObjects } from "../../cli/audit/run-audit";
+import { auditObjects } from "../../lib/audit/run-audit";
 import { render } from "../../cli/format";
 import { auditMix } from "../lib/objects";
 import { load1, loadNow, machineInfo } from "../lib/machine";

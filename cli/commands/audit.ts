@@ -2,7 +2,8 @@ import { parseArgs } from "node:util";
 import { buildReports } from "../../capabilities/reports/policy-report";
 import { FORMATS, isFormat, render } from "../format";
 import { InputError, loadInputs } from "../../lib/render";
-import { auditObjects } from "../audit/run-audit";
+import { auditObjects } from "../../lib/audit/run-audit";
+import { runPolicyTests } from "../audit/policy-tests";
 
 const HELP = `Usage: bonsai audit [options] <path>...
 
@@ -15,6 +16,7 @@ Options:
   --mutate         judge objects as the cluster would admit them, after the module's mutations
   --profile <p>    Pod Security Standards profile: restricted (default) or baseline
   --show-pass      list passing results in the table too
+  --test           run the policy tests (bonsai-test.yaml: fixtures and expected results) under the paths
   -h, --help       this text
 
 Exit codes: 0 nothing failed, 1 at least one fail or error result, 2 bad usage or unreadable input.
@@ -31,6 +33,7 @@ export async function run(argv: string[]): Promise<number> {
         mutate: { type: "boolean", default: false },
         profile: { type: "string", default: "restricted" },
         "show-pass": { type: "boolean", default: false },
+        test: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -54,6 +57,7 @@ export async function run(argv: string[]): Promise<number> {
 
   let inputs;
   try {
+    if (values.test) return runPolicyTests(positionals, line => process.stdout.write(`${line}\n`));
     inputs = loadInputs(positionals);
   } catch (err) {
     if (err instanceof InputError) {

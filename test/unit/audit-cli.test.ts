@@ -71,6 +71,23 @@ describe("bonsai audit", () => {
     ]);
   });
 
+  it("--test runs the policies' fixtures against their expected results, exit 1 when one is not met", () => {
+    const policies = join(__dirname, "..", "..", "capabilities", "policies");
+    const ok = bonsai(["audit", "--test", join(policies, "services")]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^PASS service-type .*6 expected results\)$/m);
+    const wrong = write(
+      "wrong-test/bonsai-test.yaml",
+      stringify({
+        resources: [join(policies, "services", "tests", "service-type", "good.yaml")],
+        expect: [{ policy: "service-type", rule: "all", resource: "Service backend/api", result: "fail" }],
+      }),
+    );
+    const failed = bonsai(["audit", "--test", wrong]);
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toContain("expected service-type/all fail on Service backend/api, got pass");
+  });
+
   it("runs as `npx bonsai audit` from the repository", () => {
     const r = spawnSync("npx", ["--no-install", "bonsai", "audit", "--format", "json", good], {
       cwd: join(__dirname, "..", ".."),

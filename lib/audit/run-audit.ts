@@ -1,8 +1,8 @@
 import { contextFromObjects } from "../../capabilities/engine/context";
 import { evaluateObject } from "../../capabilities/engine/engine";
-import type { Level } from "../../capabilities/policies/pod-security/check";
+import type { Level } from "../../capabilities/engine/policy";
 import type { PolicyResult } from "../../capabilities/engine/result";
-import type { LoadedInputs } from "../../lib/render";
+import type { LoadedInputs } from "../render";
 
 /**
  * Evaluates every loaded object. LimitRanges and Exemptions among the inputs count as if applied, so an
