@@ -2,6 +2,7 @@ import { join } from "node:path";
 import type { KubeObject } from "../../capabilities/k8s/object";
 import { isClusterScoped } from "../../capabilities/reports/policy-report";
 import { resourceRef } from "../../capabilities/engine/result";
+import { guardrailObjectsFor } from "../../capabilities/config/namespace-guardrails";
 import { kustomizeBuild } from "../../tools/kustomize";
 import { renderLocalRelease } from "./charts";
 import { clusterEntry, Layer, layersOf } from "./layers";
@@ -56,6 +57,11 @@ export interface RenderedPlatform {
   entry: KubeObject[];
   /** Every layer in Flux's dependsOn order. */
   layers: RenderedLayer[];
+  /**
+   * What the guardrails module creates in the app namespaces the layers define (quota, LimitRange, default-deny,
+   * DNS egress; capabilities/config/namespace-guardrails.ts): in the cluster, never applied from git.
+   */
+  fromModule: KubeObject[];
   notes: string[];
 }
 
@@ -67,10 +73,15 @@ export interface RenderedPlatform {
 export function renderPlatform(repoRoot = REPO_ROOT, cluster = "local"): RenderedPlatform {
   const entry = clusterEntry(repoRoot, cluster);
   const layers = layersOf(entry, `clusters/${cluster}`).map(l => renderLayer(l, repoRoot));
-  return { entry, layers, notes: layers.flatMap(l => l.notes) };
+  const namespaces = layers.flatMap(l => l.objects).filter(o => o.kind === "Namespace");
+  const fromModule = namespaces.flatMap(ns => guardrailObjectsFor(String(ns.metadata?.name)));
+  return { entry, layers, fromModule, notes: layers.flatMap(l => l.notes) };
 }
 
-/** Every object the layers put in the cluster (kustomize output and chart output), in apply order. */
-export function platformObjects(p: RenderedPlatform): KubeObject[] {
-  return p.layers.flatMap(l => [...l.objects, ...l.fromCharts]);
+/**
+ * Every object the layers put in the cluster (kustomize output and chart output), in apply order; with
+ * `withModule`, also what the guardrails module creates (what a running cluster holds, for the repository tests).
+ */
+export function platformObjects(p: RenderedPlatform, opts: { withModule?: boolean } = {}): KubeObject[] {
+  return [...p.layers.flatMap(l => [...l.objects, ...l.fromCharts]), ...(opts.withModule ? p.fromModule : [])];
 }

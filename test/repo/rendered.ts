@@ -24,12 +24,13 @@ export const parse = (text: string): KubeObject[] => parseObjects(text, "test in
 let cache: KubeObject[] | undefined;
 
 /**
- * The platform as the cluster gets it: every layer Flux applies (the roots clusters/local points at) plus
- * what the HelmReleases of our chart install (lib/render, the renderer `bonsai up` applies). The ZooKeeper
- * variant is not part of it (it replaces Kafka).
+ * The platform as the cluster holds it: every layer Flux applies (the roots clusters/local points at), what
+ * the HelmReleases of our chart install (lib/render, the renderer `bonsai up` applies) and what the guardrails
+ * module creates in each app namespace (quota, LimitRange, default-deny, DNS egress: from the module's own
+ * generator, the one source). The ZooKeeper variant is not part of it (it replaces Kafka).
  */
 export function renderedPlatform(): KubeObject[] {
-  cache ??= platformObjects(renderPlatform(REPO));
+  cache ??= platformObjects(renderPlatform(REPO), { withModule: true });
   return cache;
 }
 

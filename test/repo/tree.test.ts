@@ -6,6 +6,7 @@ import { fluxKustomizations, fluxPathObjects } from "../../tools/flux/entry";
 import { APP_NAMESPACES, LIMIT_RANGE, QUOTA } from "../../capabilities/config/platform";
 import { guardrailObjectsFor } from "../../capabilities/config/namespace-guardrails";
 import type { KubeObject } from "../../capabilities/k8s/object";
+import { platformObjects, renderPlatform } from "../../lib/render";
 import { find, kustomizationRoots, parse, renderedPlatform, REPO } from "./rendered";
 
 const platform = renderedPlatform();
@@ -20,17 +21,29 @@ describe("kustomization roots", () => {
 });
 
 describe("the seed's numbers in the rendered platform", () => {
-  it.each([...APP_NAMESPACES])("%s has compute-quota and the LimitRange exactly as the platform config says", ns => {
+  it.each([...APP_NAMESPACES])("%s gets compute-quota and the LimitRange exactly as the platform config says", ns => {
     expect((find(platform, "ResourceQuota", ns, QUOTA.name)?.spec as { hard: unknown }).hard).toEqual(QUOTA.hard);
     const lr = (find(platform, "LimitRange", ns, LIMIT_RANGE.name)?.spec as { limits: Record<string, unknown>[] })
       .limits[0];
     expect(lr).toEqual({ type: "Container", default: LIMIT_RANGE.default, defaultRequest: LIMIT_RANGE.defaultRequest });
   });
 
-  it.each([...APP_NAMESPACES])("%s's default-deny and DNS egress in git equal what the module applies", ns => {
-    for (const want of guardrailObjectsFor(ns).filter(o => o.kind === "NetworkPolicy")) {
-      expect(find(platform, "NetworkPolicy", ns, String(want.metadata?.name))?.spec).toEqual(want.spec);
-    }
+  it("leaves the namespace guardrails to the module: git writes none of the objects the module owns", () => {
+    const rendered = renderPlatform(REPO);
+    expect(rendered.fromModule.length).toBe(APP_NAMESPACES.length * 4);
+    const id = (o: KubeObject) => `${o.kind} ${o.metadata?.namespace}/${o.metadata?.name}`;
+    const owned = new Set(rendered.fromModule.map(id));
+    expect(
+      platformObjects(rendered)
+        .map(id)
+        .filter(i => owned.has(i)),
+    ).toEqual([]);
+    for (const ns of APP_NAMESPACES)
+      expect(
+        guardrailObjectsFor(ns)
+          .map(id)
+          .every(i => owned.has(i)),
+      ).toBe(true);
   });
 
   it("has the PVC sizes of the seed on local-path", () => {
