@@ -11,6 +11,8 @@ const PROVEN_ELSEWHERE: Record<string, string> = {
   "pod-security-standards/*":
     "each check against Pod Security Admission's fixtures (test/unit/pss-conformance.test.ts)",
   "pod-hardening/pod-template": "test/unit/pod-security-checks.test.ts",
+  "namespace-labels/no-weakening":
+    "an update judged against the old object, only at admission (security-policies.test.ts)",
 };
 
 describe.each(tests.map(t => [relative(ROOT, t.file), t] as const))("%s", (_, test) => {

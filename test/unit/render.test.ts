@@ -72,8 +72,8 @@ describe("lib/render: the platform as Flux applies it", () => {
     expect(renderPlatform(root).entry.map(o => o.metadata?.name)).toEqual(["apps", "base"]);
   });
 
-  it("names the folder when the entry point has no kustomization", () => {
-    expect(() => renderPlatform(join(root, "apps"))).toThrow(/clusters\/local has no kustomization.yaml/);
+  it("names the folder when there is no entry point", () => {
+    expect(() => renderPlatform(join(root, "apps"))).toThrow(/clusters\/local does not exist/);
   });
 });
 
