@@ -5,6 +5,7 @@ import { request as httpsRequest } from "node:https";
 import { KubeObject, list, record } from "../../capabilities/k8s/object";
 import { Check, fail, Outcome, pass, skip } from "./runner";
 import { listObjects, secretValue, SmokeKubectl } from "./kube";
+import { psqlArgs } from "./psql";
 
 export interface DataTargets {
   /** Where http:// URLs are sent (k3d: 127.0.0.1:8080) and https:// ones (127.0.0.1:8443); undefined: no data path. */
@@ -157,23 +158,7 @@ export function pgbouncerCheck(
         const { host, port } = hostPort(target);
         const r = spawnSync(
           "psql",
-          [
-            "-X",
-            "-A",
-            "-t",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-h",
-            host,
-            "-p",
-            String(port),
-            "-U",
-            user,
-            "-d",
-            env.DB_NAME?.value || user,
-            "-c",
-            "BEGIN; SELECT 1; COMMIT;",
-          ],
+          psqlArgs(host, port, user, env.DB_NAME?.value || user, "BEGIN; SELECT 1; COMMIT;"),
           {
             encoding: "utf8",
             timeout: timeoutMs,

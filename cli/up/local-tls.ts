@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -6,6 +5,7 @@ import { stringify } from "yaml";
 import { KubeObject, list, record } from "../../capabilities/k8s/object";
 import { podTemplateOf } from "../../capabilities/k8s/pod-template";
 import type { Kubectl } from "./apply-layers";
+import { openssl } from "../../tools/controlplane/pki";
 
 /**
  * The ingress controller's TLS Secret (`-default-server-tls-secret`, `-wildcard-tls-secret`): the F5 NGINX
@@ -51,16 +51,6 @@ export function ingressHosts(objects: KubeObject[]): string[] {
     for (const t of list(spec?.tls)) for (const h of list(record(t)?.hosts)) if (typeof h === "string") hosts.add(h);
   }
   return [...hosts].sort();
-}
-
-function openssl(args: string[], cwd: string): void {
-  try {
-    execFileSync("openssl", args, { cwd, stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 });
-  } catch (err) {
-    const e = err as { stderr?: Buffer; code?: string };
-    if (e.code === "ENOENT") throw new Error("openssl is needed for the local CA of the ingress but is not on PATH");
-    throw new Error(`openssl ${args[0]} failed: ${e.stderr?.toString().trim()}`);
-  }
 }
 
 export interface LocalCa {

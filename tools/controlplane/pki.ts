@@ -13,13 +13,16 @@ export interface Pki {
   serviceAccountPub: string;
 }
 
-function openssl(args: string[], cwd: string): void {
+/** Runs openssl in `cwd`; its own message when it fails, a clear one when it is not installed. */
+export function openssl(args: string[], cwd: string): void {
   try {
     execFileSync("openssl", args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
   } catch (err) {
     const e = err as { stderr?: Buffer; code?: string };
     if (e.code === "ENOENT")
-      throw new Error("openssl is required to generate the control plane's certificates but was not found on PATH");
+      throw new Error(
+        "openssl is required to generate certificates (control plane, ingress CA) but was not found on PATH",
+      );
     throw new Error(`openssl ${args[0]} failed: ${e.stderr?.toString().trim()}`);
   }
 }

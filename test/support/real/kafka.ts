@@ -19,7 +19,7 @@ import { KubeObject } from "../../../capabilities/k8s/object";
 import { cacheRoot } from "../../../tools/cache";
 import { configMapFile, containerEnv, containerOf, imageTag, SecretValues, Workload } from "./manifests";
 import { mavenJars } from "./maven";
-import { makeStateDir, RealProcess, removeStateDir, runToCompletion, spawnReal } from "./process";
+import { makeStateDir, RealProcess, removeStateDir, stopAndRemove, runToCompletion, spawnReal } from "./process";
 import { imageLauncherEnv, LocalKafkaEnv, localKafkaEnv, localKafkaProperties, parseProperties } from "./kafka-config";
 import { tcpOpen } from "./pgbouncer";
 import { ServiceMap } from "./services";
@@ -110,10 +110,7 @@ export async function startKafka(opts: StartKafkaOptions): Promise<Kafka> {
       serverProperties: readFileSync(props, "utf8"),
       metaProperties: () => readFileSync(join(local.logDirs[0], "meta.properties"), "utf8"),
       process: proc,
-      stop: async () => {
-        await proc.stop();
-        removeStateDir(state);
-      },
+      stop: stopAndRemove(proc, state),
     };
   } catch (err) {
     removeStateDir(state);

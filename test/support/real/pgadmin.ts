@@ -20,7 +20,15 @@ import { request } from "node:http";
 import { basename, dirname, join } from "node:path";
 import { KubeObject } from "../../../capabilities/k8s/object";
 import { containerEnv, containerOf, imageTag, SecretValues } from "./manifests";
-import { freePort, makeStateDir, RealProcess, removeStateDir, runToCompletion, spawnReal } from "./process";
+import {
+  freePort,
+  makeStateDir,
+  RealProcess,
+  removeStateDir,
+  stopAndRemove,
+  runToCompletion,
+  spawnReal,
+} from "./process";
 import { pythonVenv } from "./python-venv";
 import { mapIntoState } from "./volumes";
 
@@ -139,10 +147,7 @@ export async function startPgAdmin(opts: {
       warnings,
       configDistro,
       process: proc,
-      stop: async () => {
-        await proc.stop();
-        removeStateDir(state);
-      },
+      stop: stopAndRemove(proc, state),
     };
   } catch (err) {
     removeStateDir(state);

@@ -27,6 +27,7 @@ import {
   makeStateDir,
   RealProcess,
   removeStateDir,
+  stopAndRemove,
   spawnReal,
 } from "./process";
 import { PGBOUNCER_CONFIG_DIR, pgbouncerConfigFromEnv, renderPgbouncerIni, withSetting } from "./pgbouncer-config";
@@ -88,10 +89,7 @@ export async function startPgBouncer(opts: StartPgBouncerOptions): Promise<PgBou
       port,
       ini: renderPgbouncerIni(cfg),
       process: proc,
-      stop: async () => {
-        await proc.stop();
-        removeStateDir(state);
-      },
+      stop: stopAndRemove(proc, state),
     };
   } catch (err) {
     removeStateDir(state);

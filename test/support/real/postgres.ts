@@ -25,10 +25,12 @@ import {
   makeStateDir,
   RealProcess,
   removeStateDir,
+  stopAndRemove,
   runToCompletion,
   spawnReal,
 } from "./process";
 import { mapIntoState } from "./volumes";
+import { psqlArgs } from "../../../cli/smoke/psql";
 
 export interface Postgres {
   host: string;
@@ -108,10 +110,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
       database,
       socketDir,
       process: proc,
-      stop: async () => {
-        await proc.stop();
-        removeStateDir(state);
-      },
+      stop: stopAndRemove(proc, state),
     };
     await proc.waitReady(
       "PostgreSQL accepts connections",
@@ -157,27 +156,6 @@ function runLocalSql(pg: Postgres, bin: string, sql: string): string {
       timeoutMs: 15_000,
     },
   );
-}
-
-function psqlArgs(host: string, port: number, user: string, db: string, sql: string): string[] {
-  return [
-    "-X",
-    "-q",
-    "-A",
-    "-t",
-    "-v",
-    "ON_ERROR_STOP=1",
-    "-h",
-    host,
-    "-p",
-    String(port),
-    "-U",
-    user,
-    "-d",
-    db,
-    "-c",
-    sql,
-  ];
 }
 
 export interface PsqlTarget {

@@ -108,6 +108,12 @@ export function removeStateDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/** A started program's stop(): the process group, then its state directory. */
+export const stopAndRemove = (proc: RealProcess, state: string) => async () => {
+  await proc.stop();
+  removeStateDir(state);
+};
+
 const groupAlive = (pgid: number) => {
   try {
     process.kill(-pgid, 0);

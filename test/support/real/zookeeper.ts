@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { KubeObject } from "../../../capabilities/k8s/object";
 import { configMapFile, containerEnv, containerOf, imageTag } from "./manifests";
 import { mavenJars } from "./maven";
-import { freePort, makeStateDir, RealProcess, removeStateDir, spawnReal } from "./process";
+import { freePort, makeStateDir, RealProcess, removeStateDir, stopAndRemove, spawnReal } from "./process";
 import { tcpOpen } from "./pgbouncer";
 import { ServiceMap } from "./services";
 import { mapIntoState } from "./volumes";
@@ -136,10 +136,7 @@ export async function startZooKeeper(opts: {
       logbackFromManifest: logback !== undefined,
       log: () => readFileSync(proc.log, "utf8"),
       process: proc,
-      stop: async () => {
-        await proc.stop();
-        removeStateDir(state);
-      },
+      stop: stopAndRemove(proc, state),
     };
   } catch (err) {
     removeStateDir(state);
