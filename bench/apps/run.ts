@@ -16,6 +16,7 @@ import { http, HttpRun } from "./http";
 import { kafkaClient } from "./kafka";
 import { PgbenchRun, pgbenchInit, pgbenchRun } from "./pgbench";
 import { pipeline } from "./pipeline";
+import { withCpu } from "./cpu";
 
 const quick = process.argv.includes("--quick");
 const SECONDS = quick ? 5 : 15;
@@ -24,6 +25,7 @@ const times = (v: number, [lo, hi]: number[]) =>
   lo === hi ? `${(v / lo).toFixed(1)}×` : `${(v / hi).toFixed(1)}–${(v / lo).toFixed(1)}×`;
 
 async function main() {
+  const loadBefore = loadNow();
   const p = await startAppsPlatform();
   try {
     const env = p.backend.env;
@@ -44,32 +46,46 @@ async function main() {
       })
     ).json()) as { id: string };
 
+    const groups = {
+      backend: p.backend.process.pid,
+      pgbouncer: p.bouncer.process.pid,
+      postgresql: p.pg.process.pid,
+      kafka: p.kafka.process.pid,
+    };
+    const cpu: Record<string, Record<string, number>> = {};
+    const measure = async <T>(name: string, work: () => Promise<T> | T): Promise<T> => {
+      const { result, cores } = await withCpu(groups, work);
+      cpu[name] = cores;
+      return result;
+    };
+
     log("HTTP: /api/health (no I/O: the framework's floor), GET and POST /api/orders (PgBouncer)");
-    const httpRuns: HttpRun[] = [];
-    for (const c of [32]) {
-      httpRuns.push(await http(`${p.backend.url}/api/health`, "GET /api/health", { connections: c, seconds: SECONDS }));
-      httpRuns.push(
-        await http(`${p.backend.url}/api/orders/${created.id}`, "GET /api/orders/:id", {
-          connections: c,
-          seconds: SECONDS,
-        }),
-      );
-      httpRuns.push(
-        await http(`${p.backend.url}/api/orders`, "POST /api/orders", {
+    const c = 32;
+    const httpRuns: HttpRun[] = [
+      await measure("GET /api/health", () =>
+        http(`${p.backend.url}/api/health`, "GET /api/health", { connections: c, seconds: SECONDS }),
+      ),
+      await measure("GET /api/orders/:id", () =>
+        http(`${p.backend.url}/api/orders/${created.id}`, "GET /api/orders/:id", { connections: c, seconds: SECONDS }),
+      ),
+      await measure("POST /api/orders", () =>
+        http(`${p.backend.url}/api/orders`, "POST /api/orders", {
           connections: c,
           seconds: SECONDS,
           method: "POST",
           body: order,
         }),
-      );
-    }
+      ),
+    ];
 
     log("Kafka: kafkajs produce + consume on a topic like the declared one");
     const benchTopic = { ...p.topic, topic: "bench.orders" };
     await createTopic(p.kafka.bootstrap, benchTopic);
-    const kafka = await kafkaClient(p.kafka.bootstrap, benchTopic.topic, quick ? 10_000 : 50_000);
+    const kafka = await measure("kafkajs produce+consume", () =>
+      kafkaClient(p.kafka.bootstrap, benchTopic.topic, quick ? 10_000 : 50_000),
+    );
     log("Kafka: the app's relay + consumer draining pending outbox events");
-    const pipe = await pipeline(pool, quick ? 2_000 : 10_000);
+    const pipe = await measure("app pipeline", () => pipeline(pool, quick ? 2_000 : 10_000));
     await pool.end();
 
     log("pgbench: TPC-B-like, scale 10, direct and through PgBouncer, alternated");
@@ -88,7 +104,7 @@ async function main() {
         ["direct", direct],
         ["pgbouncer", pooled],
       ] as const)
-        pg.push(pgbenchRun(via, t, 16, SECONDS));
+        pg.push(await measure(`pgbench ${via} #${round + 1}`, () => pgbenchRun(via, t, 16, SECONDS)));
     const tps = (via: string) => median(pg.filter(r => r.via === via).map(r => r.tps));
 
     const read = httpRuns.find(r => r.route === "GET /api/orders/:id")!;
@@ -128,8 +144,10 @@ async function main() {
     };
     const path = await writeResult("apps", {
       machine: machineInfo(),
-      load: loadNow(),
+      // Load averages before and after: this machine is shared, and every number carries its load.
+      load: { before: loadBefore, after: loadNow() },
       quick,
+      cpu,
       http: httpRuns,
       kafka,
       pipeline: pipe,

@@ -3,7 +3,8 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from "kafkajs";
 import type { Config } from "./config";
 import { isDataError, isUnavailable } from "./db";
 import { parseEvent } from "./events";
-import { sleep, type Log } from "./log";
+import type { Log } from "./log";
+import { sleep } from "./time";
 import type { Metrics } from "./metrics";
 import { applyEvent, applyEvents, park, type Position } from "./projection";
 

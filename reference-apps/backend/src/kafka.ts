@@ -1,6 +1,7 @@
 import { Admin, Kafka, logLevel, LogEntry } from "kafkajs";
 import type { Config } from "./config";
 import type { Metrics } from "./metrics";
+import { within } from "./time";
 
 /** kafkajs logs through this: one JSON line per warning or error on stderr, like the rest of the app. */
 function logCreator() {
@@ -21,14 +22,6 @@ export function createKafka(k: Config["kafka"]): Kafka {
     // Reconnects are cheap and the relay and consumer have their own loops: keep each attempt short.
     retry: { initialRetryTime: 200, retries: 5, maxRetryTime: 5000 },
   });
-}
-
-function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** Ready means: a broker answers and the topic exists (it is declared in git: apps/infra/kafka/topic-*.yaml). */

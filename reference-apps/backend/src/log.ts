@@ -5,5 +5,3 @@ export function jsonLog(component: string): Log {
   return (msg, fields) =>
     process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), component, msg, ...fields })}\n`);
 }
-
-export const sleep = (ms: number) => new Promise<void>(resolve => setTimeout(resolve, ms));

@@ -3,20 +3,13 @@ import type { Admin } from "kafkajs";
 import type { ReadyReport } from "./http/app";
 import { kafkaReady } from "./kafka";
 import { SCHEMA_VERSION, schemaVersion } from "./migrations";
+import { within } from "./time";
 
 const CHECK_MS = 1500;
 
-function within<T>(ms: number, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(timer));
-}
-
 async function database(pool: Pool): Promise<{ db: string; schema: string }> {
   try {
-    const v = await within(CHECK_MS, schemaVersion(pool));
+    const v = await within(CHECK_MS, "PostgreSQL", schemaVersion(pool));
     const schema =
       v >= SCHEMA_VERSION ? "ok" : `schema version ${v}, this release needs ${SCHEMA_VERSION}: run the migrate Job`;
     return { db: "ok", schema };

@@ -1,0 +1,51 @@
+/**
+ * CPU used by each program's process group during a phase (utime+stime from /proc, every process of the group:
+ * PostgreSQL's backends included), as cores busy on average. A single-threaded program near 1.0 is the bottleneck;
+ * the sum near the machine's core count means the machine is.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+
+const TICKS = 100; // USER_HZ on Linux
+
+function groupTicks(pgid: number): number {
+  let total = 0;
+  for (const d of readdirSync("/proc")) {
+    if (!/^[0-9]+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      // Fields after the command (which may contain spaces) start after the last ')'.
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(f[2]) === pgid) total += Number(f[11]) + Number(f[12]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return total;
+}
+
+function ownGroup(): number {
+  const stat = readFileSync("/proc/self/stat", "utf8");
+  return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[2]);
+}
+
+export type Groups = Record<string, number>;
+
+/** Runs `work` and returns its result with the cores each group used meanwhile (and this process, the load tool). */
+export async function withCpu<T>(
+  groups: Groups,
+  work: () => Promise<T> | T,
+): Promise<{ result: T; cores: Record<string, number> }> {
+  // The load tools (autocannon in this process, pgbench spawned from it) share this process's group.
+  const all = { ...groups, "load tool": ownGroup() };
+  const before = Object.fromEntries(Object.entries(all).map(([k, pid]) => [k, groupTicks(pid)]));
+  const t0 = performance.now();
+  const result = await work();
+  const seconds = (performance.now() - t0) / 1000;
+  const cores = Object.fromEntries(
+    Object.entries(all).map(([k, pid]) => [
+      k,
+      Math.round(((groupTicks(pid) - before[k]) / TICKS / seconds) * 100) / 100,
+    ]),
+  );
+  return { result, cores };
+}
