@@ -15,7 +15,9 @@ function groupTicks(pgid: number): number {
       const stat = readFileSync(`/proc/${d}/stat`, "utf8");
       // Fields after the command (which may contain spaces) start after the last ')'.
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(f[2]) === pgid) total += Number(f[11]) + Number(f[12]);
+      // utime + stime, plus cutime + cstime: a child that exits and is reaped (a PostgreSQL backend when its
+      // client disconnects) moves its time into its parent's, so the group's sum stays continuous.
+      if (Number(f[2]) === pgid) total += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
     } catch {
       // the process ended meanwhile
     }
