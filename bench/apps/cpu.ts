@@ -75,11 +75,9 @@ export async function withCpu<T>(
   const t0 = performance.now();
   const result = await work();
   const seconds = (performance.now() - t0) / 1000;
+  const after = ticks();
   const cores = Object.fromEntries(
-    Object.entries(all).map(([k, pid]) => [
-      k,
-      Math.round(((groupTicks(pid) - before[k]) / TICKS / seconds) * 100) / 100,
-    ]),
+    Object.keys(all).map(k => [k, Math.round(((after[k] - before[k]) / TICKS / seconds) * 100) / 100]),
   );
   return { result, cores };
 }
