@@ -6,6 +6,7 @@ module.exports = {
   testEnvironment: "node",
   roots: ["<rootDir>/test"],
   testMatch: ["**/*.test.ts"],
+  setupFiles: ["<rootDir>/test/setup/quiet-logs.cjs"],
   transform: {
     "^.+\\.[tj]sx?$": [
       "ts-jest",

@@ -63,11 +63,21 @@ export function goInstallCached(opts: {
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
   mkdirSync(tmp, { recursive: true });
-  execFileSync("go", ["install", `${opts.pkg}@${opts.version}`], {
-    env: { ...process.env, GOBIN: tmp, CGO_ENABLED: "0", ...opts.env },
-    stdio: ["ignore", "inherit", "inherit"],
-    cwd: tmp,
-  });
+  // One line instead of go's hundreds of "go: downloading …"; its output is shown when the build fails.
+  process.stderr.write(`bonsai: building ${opts.name} ${opts.version} with go install (first run only)…\n`);
+  try {
+    execFileSync("go", ["install", `${opts.pkg}@${opts.version}`], {
+      env: { ...process.env, GOBIN: tmp, CGO_ENABLED: "0", ...opts.env },
+      stdio: ["ignore", "pipe", "pipe"],
+      maxBuffer: 64 * 1024 * 1024,
+      cwd: tmp,
+    });
+  } catch (err) {
+    const e = err as { stderr?: Buffer; message: string };
+    rmSync(tmp, { recursive: true, force: true });
+    const tail = e.stderr?.toString().trim().split("\n").slice(-20).join("\n") || e.message;
+    throw new Error(`go install ${opts.pkg}@${opts.version} failed (is the Go module proxy reachable?):\n${tail}`);
+  }
   rmSync(dir, { recursive: true, force: true });
   renameSync(tmp, dir);
   writeFileSync(marker, `${opts.pkg}@${opts.version}\n`);

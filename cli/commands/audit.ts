@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
 import { buildReports } from "../../capabilities/reports/policy-report";
 import { FORMATS, isFormat, render } from "../format";
-import { InputError, loadInputs } from "../../lib/render";
+import { loadInputs } from "../../lib/render";
+import { printHelp, runCommand, UsageError } from "../run-command";
 import { auditObjects } from "../../lib/audit/run-audit";
 import { runPolicyTests } from "../audit/policy-tests";
 
@@ -22,10 +23,9 @@ Options:
 Exit codes: 0 nothing failed, 1 at least one fail or error result, 2 bad usage or unreadable input.
 `;
 
-export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+export function run(argv: string[]): Promise<number> {
+  return runCommand("audit", HELP, () => {
+    const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
       options: {
@@ -37,37 +37,17 @@ export async function run(argv: string[]): Promise<number> {
         help: { type: "boolean", short: "h", default: false },
       },
     });
-  } catch (err) {
-    process.stderr.write(`bonsai audit: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const usageError = (msg: string) => {
-    process.stderr.write(`bonsai audit: ${msg}\n\n${HELP}`);
-    return 2;
-  };
-  if (!positionals.length) return usageError("no path given");
-  if (!isFormat(values.format)) return usageError(`unknown --format "${values.format}" (use ${FORMATS.join(", ")})`);
-  if (values.profile !== "restricted" && values.profile !== "baseline")
-    return usageError(`unknown --profile "${values.profile}" (use restricted or baseline)`);
-
-  let inputs;
-  try {
+    if (values.help) return printHelp(HELP);
+    if (!positionals.length) throw new UsageError("no path given");
+    if (!isFormat(values.format))
+      throw new UsageError(`unknown --format "${values.format}" (use ${FORMATS.join(", ")})`);
+    if (values.profile !== "restricted" && values.profile !== "baseline")
+      throw new UsageError(`unknown --profile "${values.profile}" (use restricted or baseline)`);
     if (values.test) return runPolicyTests(positionals, line => process.stdout.write(`${line}\n`));
-    inputs = loadInputs(positionals);
-  } catch (err) {
-    if (err instanceof InputError) {
-      process.stderr.write(`bonsai audit: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
-  const results = auditObjects(inputs, { level: values.profile, mutate: values.mutate });
-  const list = buildReports(results, "bonsai-audit");
-  process.stdout.write(render(list, values.format, { showPass: values["show-pass"] }));
-  return results.some(r => r.result === "fail" || r.result === "error") ? 1 : 0;
+    const results = auditObjects(loadInputs(positionals), { level: values.profile, mutate: values.mutate });
+    process.stdout.write(
+      render(buildReports(results, "bonsai-audit"), values.format, { showPass: values["show-pass"] }),
+    );
+    return results.some(r => r.result === "fail" || r.result === "error") ? 1 : 0;
+  });
 }

@@ -1,8 +1,8 @@
 import { parseArgs } from "node:util";
-import { collectFootprint, FootprintReport } from "../../lib/footprint/collect";
+import { collectFootprint } from "../../lib/footprint/collect";
 import { MAC_MINI } from "../../lib/footprint/compute";
 import { formatFootprint } from "../../lib/footprint/format";
-import { InputError } from "../../lib/render";
+import { printHelp, runCommand, UsageError } from "../run-command";
 
 const HELP = `Usage: bonsai footprint [options] [path...]
 
@@ -23,10 +23,9 @@ Options:
 Exit codes: 0 fits, 1 does not fit, 2 bad usage or unreadable input.
 `;
 
-export async function run(argv: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
+export function run(argv: string[]): Promise<number> {
+  return runCommand("footprint", HELP, () => {
+    const { values, positionals } = parseArgs({
       args: argv,
       allowPositionals: true,
       options: {
@@ -36,31 +35,13 @@ export async function run(argv: string[]): Promise<number> {
         help: { type: "boolean", short: "h", default: false },
       },
     });
-  } catch (err) {
-    process.stderr.write(`bonsai footprint: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (values.format !== "table" && values.format !== "json") {
-    process.stderr.write(`bonsai footprint: unknown --format "${values.format}" (use table, json)\n\n${HELP}`);
-    return 2;
-  }
-  let report: FootprintReport;
-  try {
-    report = collectFootprint({ paths: positionals, k3s: !values["no-k3s"], cwd: process.cwd() });
-  } catch (err) {
-    if (err instanceof InputError) {
-      process.stderr.write(`bonsai footprint: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
-  process.stdout.write(
-    values.format === "json" ? JSON.stringify(report, null, 2) + "\n" : formatFootprint(report, values.details),
-  );
-  return report.verdict.fits ? 0 : 1;
+    if (values.help) return printHelp(HELP);
+    if (values.format !== "table" && values.format !== "json")
+      throw new UsageError(`unknown --format "${values.format}" (use table, json)`);
+    const report = collectFootprint({ paths: positionals, k3s: !values["no-k3s"], cwd: process.cwd() });
+    process.stdout.write(
+      values.format === "json" ? JSON.stringify(report, null, 2) + "\n" : formatFootprint(report, values.details),
+    );
+    return report.verdict.fits ? 0 : 1;
+  });
 }

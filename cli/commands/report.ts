@@ -7,6 +7,7 @@ import { ordinal, type PolicyReport, type ReportList } from "../../capabilities/
 import { cacheRoot } from "../../tools/cache";
 import { KUBERNETES_VERSION } from "../../tools/controlplane/binaries";
 import { FORMATS, isFormat, render } from "../format";
+import { printHelp, runCommand, UsageError } from "../run-command";
 
 const HELP = `Usage: bonsai report [options]
 
@@ -29,31 +30,23 @@ export function kubectlBinary(): string {
   return existsSync(built) ? built : "kubectl";
 }
 
-export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        format: { type: "string", default: "table" },
-        namespace: { type: "string", short: "n" },
-        kubeconfig: { type: "string" },
-        "show-pass": { type: "boolean", default: false },
-        help: { type: "boolean", short: "h", default: false },
-      },
-    }));
-  } catch (err) {
-    process.stderr.write(`bonsai report: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  if (!isFormat(values.format)) {
-    process.stderr.write(`bonsai report: unknown --format "${values.format}" (use ${FORMATS.join(", ")})\n`);
-    return 2;
-  }
+export function run(argv: string[]): Promise<number> {
+  return runCommand("report", HELP, () => report(argv));
+}
+
+function report(argv: string[]): number {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      format: { type: "string", default: "table" },
+      namespace: { type: "string", short: "n" },
+      kubeconfig: { type: "string" },
+      "show-pass": { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) return printHelp(HELP);
+  if (!isFormat(values.format)) throw new UsageError(`unknown --format "${values.format}" (use ${FORMATS.join(", ")})`);
   const kubeconfig = values.kubeconfig ?? process.env.KUBECONFIG ?? join(homedir(), ".kube", "config");
   if (!existsSync(kubeconfig.split(":")[0])) {
     process.stderr.write(`bonsai report: no kubeconfig at ${kubeconfig}; run "bonsai up" or pass --kubeconfig\n`);

@@ -125,7 +125,8 @@ export class PeprDev {
           ...process.env,
           ...opts.env,
           KUBECONFIG: cp.kubeconfig,
-          LOG_LEVEL: process.env.LOG_LEVEL ?? "info",
+          // Its own knob: Jest silences the test process's Pepr logger with LOG_LEVEL (test/setup/quiet-logs.cjs).
+          LOG_LEVEL: process.env.BONSAI_MODULE_LOG_LEVEL ?? "info",
           PEPR_PRETTY_LOGS: "false",
         },
         stdio: ["ignore", fd, fd],
