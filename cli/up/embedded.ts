@@ -1,7 +1,8 @@
 import { ControlPlane } from "../../tools/controlplane/controlplane";
-import { PeprDev, webhookUnreachable } from "../../tools/controlplane/pepr-dev";
+import { webhookUnreachable } from "../../tools/controlplane/pepr-dev";
 import { sleep } from "../../tools/controlplane/processes";
 import { AppliedLayer, applyLayers, installFluxCrds, Kubectl, liveSummary } from "./apply-layers";
+import { installGuardrails, LOCAL_POD_NAMESPACES } from "./guardrails-embedded";
 import { ensureSecrets, missingSecrets } from "./platform-secrets";
 import { ingressTlsBeforeLayer } from "./local-tls";
 import { platformObjects, renderPlatform } from "../../lib/render";
@@ -20,28 +21,30 @@ export interface UpReport {
 const say = (m: string) => process.stderr.write(`bonsai up: ${m}\n`);
 
 /**
- * The platform on the embedded control plane: etcd + kube-apiserver + controllers + kwok, the module run
- * as `pepr dev`, then every layer of clusters/local in Flux's order. Everything keeps running after this
+ * The platform on the embedded control plane: etcd + kube-apiserver + controllers + kwok in a network
+ * namespace of their own, the guardrails installed with `npx pepr deploy` (guardrails-embedded.ts), then
+ * every layer of clusters/local in Flux's order. Everything keeps running after this
  * process exits; `bonsai down` stops it by the recorded PIDs.
  */
 export async function upEmbedded(stateDir: string): Promise<UpReport> {
-  const cp = await ControlPlane.start({ stateDir, detach: true, progress: say });
+  const cp = await ControlPlane.start({
+    stateDir,
+    detach: true,
+    progress: say,
+    network: "namespace",
+    localPodNamespaces: LOCAL_POD_NAMESPACES,
+  });
   writeUpRecord(stateDir, { mode: "embedded", kubeconfig: cp.kubeconfig, startedAt: new Date().toISOString() });
   say("installing the Flux CRDs (so GitRepository, Kustomization and HelmRelease objects apply)");
   const kubectl: Kubectl = (args, input) => cp.kubectl(args, input);
   installFluxCrds(kubectl);
-  const dev = await PeprDev.start(cp, { progress: say });
-  writeUpRecord(stateDir, {
-    mode: "embedded",
-    kubeconfig: cp.kubeconfig,
-    peprDevPid: dev.pid,
-    startedAt: new Date().toISOString(),
-  });
+  const guardrailNotes = await installGuardrails(cp, say);
   const { applied, notes, objects } = await applyLayers(REPO_ROOT, kubectl, {
     progress: say,
     retry: webhookUnreachable,
     beforeLayer: ingressTlsBeforeLayer(kubectl, () => platformObjects(renderPlatform(REPO_ROOT))),
   });
+  notes.unshift(...guardrailNotes);
   const secrets = ensureSecrets(kubectl, missingSecrets(objects));
   if (secrets.length) notes.push(`random stand-in Secrets created in the cluster (not on disk): ${secrets.join(", ")}`);
   // StatefulSets create their claims a moment after they are applied: give them time, then bind them all.

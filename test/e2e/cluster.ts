@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { ControlPlane } from "../../tools/controlplane/controlplane";
+import { MODULE_NAMESPACE, peprDeploy } from "../../tools/controlplane/pepr-deploy";
 import { PeprDev, webhookUnreachable } from "../../tools/controlplane/pepr-dev";
-import { sleep } from "../../tools/controlplane/processes";
+import { sleep, tail } from "../../tools/controlplane/processes";
 
 /** First run builds Kubernetes from source: the set-up of an e2e file may take that long, once. */
 export const SETUP_TIMEOUT_MS = 45 * 60 * 1000;
@@ -41,6 +42,40 @@ export async function startCluster(opts: { module: boolean; env?: NodeJS.Process
       await cp.stop();
     },
     diagnostics: () => [...cp.deadComponents(), dev && !dev.alive ? `pepr dev died:\n${dev.logTail()}` : ""].join("\n"),
+  };
+}
+
+/**
+ * The module as users install it: the control plane in its own network namespace, `npx pepr deploy --yes`,
+ * and the Deployments' pods run by the local kubelet from the built bundle under the module's ServiceAccount.
+ * The API server records every request of pepr-system's ServiceAccounts in <stateDir>/audit.log.
+ */
+export async function startDeployedCluster(): Promise<E2eCluster & { deploySeconds: number }> {
+  const stateDir = mkdtempSync(join(tmpdir(), "bonsai-e2e-"));
+  const progress = (m: string) => process.stderr.write(`[e2e] ${m}\n`);
+  const cp = await ControlPlane.start({
+    stateDir,
+    progress,
+    network: "namespace",
+    localPodNamespaces: [MODULE_NAMESPACE],
+    auditGroups: [`system:serviceaccounts:${MODULE_NAMESPACE}`],
+  });
+  let deploySeconds: number;
+  try {
+    deploySeconds = (await peprDeploy(cp, { progress })).seconds;
+    progress(`npx pepr deploy finished in ${deploySeconds.toFixed(1)} s`);
+  } catch (err) {
+    process.stderr.write(tail(join(stateDir, "local-kubelet.log"), 40) + "\n");
+    await cp.stop();
+    throw err;
+  }
+  return {
+    cp,
+    deploySeconds,
+    kubectl: (args, input) => cp.kubectl(args, input),
+    apply: (...objects) => cp.kubectl(["apply", "-f", "-"], objects.map(o => stringify(o)).join("---\n")),
+    stop: () => cp.stop(),
+    diagnostics: () => cp.deadComponents().join("\n"),
   };
 }
 

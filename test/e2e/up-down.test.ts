@@ -54,6 +54,12 @@ describe("bonsai up --embedded", () => {
     expect(up.stdout).toMatch(/guardrails on what is running: \d+ pass, 0 fail, 0 warn, 0 error, \d+ skip/);
   });
 
+  it("installs the guardrails with npx pepr deploy, their pods run by the local kubelet", () => {
+    expect(up.stderr).toContain("bonsai up: npx pepr deploy --yes");
+    expect(up.stdout).toMatch(/guardrails installed with npx pepr deploy in \d+ s: 3 pods in pepr-system/);
+    expect(pids.map(p => p.name)).toContain("local-kubelet");
+  });
+
   it("shows its progress on the long steps", () => {
     expect(up.stderr).toContain("bonsai up: starting kube-apiserver");
     expect(up.stderr).toContain("bonsai up: applying layer");
@@ -61,11 +67,13 @@ describe("bonsai up --embedded", () => {
 });
 
 describe("bonsai down", () => {
-  it("stops every process up started, by PID, and frees the module's port", async () => {
+  it("removes the guardrails' webhooks first, then stops every process up started, by PID", async () => {
     expect(pids.length).toBeGreaterThanOrEqual(5);
     const down = bonsai(["down"]);
     expect(down.status).toBe(0);
-    expect(down.stdout).toContain("Stopped: pepr dev");
+    expect(down.stdout).toMatch(
+      /Stopped: guardrails removed \(webhook configurations gone after \d+ ms, then the controller\)/,
+    );
     for (const p of pids) expect({ name: p.name, alive: isAlive(p.pid) }).toEqual({ name: p.name, alive: false });
     expect(await portOpen(3000)).toBe(false);
     expect(bonsai(["down"]).stdout).toContain("Nothing was running.");

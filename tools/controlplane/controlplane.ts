@@ -2,23 +2,13 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ensureEtcd, ensureKubeBinaries, ensureKwok, KubeBinaries } from "./binaries";
+import { ComponentNetwork, loopbackNetwork, namespaceNetwork } from "./cluster-network";
+import { startApiserver, StartContext, startControllers, startEtcd, startKwok, startLocalKubelet } from "./components";
 import { createPki, kubeconfigYaml, Pki } from "./pki";
 import { respondsOk } from "./probe";
-import {
-  freePort,
-  isAlive,
-  isOurs,
-  readPidFile,
-  startProcess,
-  Started,
-  stopProcesses,
-  tail,
-  waitFor,
-  writePidFile,
-} from "./processes";
+import { isAlive, isOurs, readPidFile, startProcess, Started, stopProcesses, tail, writePidFile } from "./processes";
 
-/** Component health endpoints serve a self-signed certificate; only their status is read. */
-const INSECURE = { rejectUnauthorized: false };
+export { FAKE_NODE } from "./components";
 
 export type Progress = (message: string) => void;
 
@@ -29,35 +19,37 @@ export interface ControlPlaneOptions {
   kwok?: boolean;
   /** Keep the processes running after this Node process exits (`bonsai up`). */
   detach?: boolean;
+  /**
+   * `loopback` (default): every component on the machine's 127.0.0.1 with free ports. `namespace`: in a
+   * network namespace of its own, reached through a relay on 127.0.0.1 (cluster-network.ts), so webhooks
+   * behind a Service and pods with their own addresses work as in a cluster.
+   */
+  network?: "loopback" | "namespace";
+  /** Namespaces whose pods kwok leaves alone, because a local kubelet runs them (pod-runner.ts). */
+  localPodNamespaces?: string[];
+  /** Extra kube-apiserver flags. */
+  apiserverFlags?: string[];
+  /** Record every request of these users' groups (e.g. a namespace's ServiceAccounts) in <stateDir>/audit.log. */
+  auditGroups?: string[];
   progress?: Progress;
 }
 
-export const FAKE_NODE = "kwok-node-0";
-
-/** Admission plugins on, as in a real cluster: the module must work beside them, not instead of them. */
-const ADMISSION_PLUGINS = [
-  "NamespaceLifecycle",
-  "LimitRanger",
-  "ServiceAccount",
-  "DefaultStorageClass",
-  "PodSecurity",
-  "MutatingAdmissionWebhook",
-  "ValidatingAdmissionWebhook",
-  "ResourceQuota",
-].join(",");
-
 /**
  * etcd + kube-apiserver + kube-controller-manager + kube-scheduler (+ kwok with one fake node), built from Go
- * modules, on 127.0.0.1 with free ports and a throw-away CA. Tests and `bonsai up` both use it.
+ * modules, with a throw-away CA, on 127.0.0.1 or in a network namespace of its own. Tests and `bonsai up` use it.
  */
 export class ControlPlane {
   private constructor(
     readonly stateDir: string,
+    /** The API server as this machine reaches it (127.0.0.1). */
     readonly server: string,
     readonly kubeconfig: string,
+    /** The admin kubeconfig for processes inside the control plane's network (the same file on loopback). */
+    readonly internalKubeconfig: string,
     readonly binaries: KubeBinaries,
-    private readonly pki: Pki,
+    readonly pki: Pki,
     private readonly procs: Started[],
+    readonly network: ComponentNetwork,
   ) {}
 
   static async start(opts: ControlPlaneOptions): Promise<ControlPlane> {
@@ -75,179 +67,38 @@ export class ControlPlane {
     const kwok = opts.kwok === false ? undefined : ensureKwok(progress);
     const pki = createPki(join(stateDir, "pki"));
     const procs: Started[] = [];
-    const cp = () => new ControlPlane(stateDir, server, kubeconfig, binaries, pki, procs);
-    const [etcdPort, peerPort, apiPort, kcmPort, schedPort, kwokPort] = await Promise.all(
-      Array.from({ length: 6 }, freePort),
-    );
-    const server = `https://127.0.0.1:${apiPort}`;
-    const kubeconfig = join(stateDir, "kubeconfig");
     const detach = !!opts.detach;
     const track = (s: Started) => {
       procs.push(s);
       writePidFile(stateDir, procs);
       return s;
     };
-    const deadOrUndefined = (s: Started) => () =>
-      s.exited ? `${s.name} exited (${JSON.stringify(s.exited)}):\n${tail(s.log)}` : undefined;
-
     try {
-      progress("starting etcd");
-      const etcd = track(
-        startProcess(
-          "etcd",
-          etcdBin,
-          [
-            "--name=bonsai",
-            `--data-dir=${join(stateDir, "etcd")}`,
-            `--listen-client-urls=http://127.0.0.1:${etcdPort}`,
-            `--advertise-client-urls=http://127.0.0.1:${etcdPort}`,
-            `--listen-peer-urls=http://127.0.0.1:${peerPort}`,
-            `--initial-advertise-peer-urls=http://127.0.0.1:${peerPort}`,
-            `--initial-cluster=bonsai=http://127.0.0.1:${peerPort}`,
-            "--unsafe-no-fsync",
-            "--log-level=warn",
-          ],
-          stateDir,
-          { detach },
-        ),
-      );
-      await waitFor("etcd", () => respondsOk(`http://127.0.0.1:${etcdPort}/health`), {
-        timeoutMs: 30_000,
-        dead: deadOrUndefined(etcd),
-        describe: () => tail(etcd.log),
-      });
-
-      progress("starting kube-apiserver");
-      const apiserver = track(
-        startProcess(
-          "kube-apiserver",
-          binaries.kubeApiserver,
-          [
-            `--etcd-servers=http://127.0.0.1:${etcdPort}`,
-            "--bind-address=127.0.0.1",
-            "--advertise-address=127.0.0.1",
-            `--secure-port=${apiPort}`,
-            // Newer servers refuse a loopback advertise address with the default endpoint reconciler.
-            "--endpoint-reconciler-type=none",
-            `--tls-cert-file=${pki.serverCert}`,
-            `--tls-private-key-file=${pki.serverKey}`,
-            `--client-ca-file=${pki.caCert}`,
-            `--service-account-issuer=https://kubernetes.default.svc.cluster.local`,
-            `--service-account-key-file=${pki.serviceAccountPub}`,
-            `--service-account-signing-key-file=${pki.serviceAccountKey}`,
-            "--service-cluster-ip-range=10.96.0.0/16",
-            "--authorization-mode=Node,RBAC",
-            `--enable-admission-plugins=${ADMISSION_PLUGINS}`,
-            // Privileged pods must reach the admission chain to be judged there, as on k3s.
-            "--allow-privileged=true",
-            "--profiling=false",
-            `--cert-dir=${join(stateDir, "pki")}`,
-          ],
-          stateDir,
-          { detach },
-        ),
-      );
-      await waitFor("kube-apiserver", () => cp().ready(), {
-        timeoutMs: 90_000,
-        dead: deadOrUndefined(apiserver),
-        describe: () => tail(apiserver.log),
-      });
+      const network: ComponentNetwork =
+        opts.network === "namespace" ? await namespaceNetwork(stateDir, detach) : await loopbackNetwork();
+      if (network.anchor) track(network.anchor);
+      if (network.kind === "namespace") progress("control plane in its own network namespace");
+      const start = (name: string, command: string, args: string[]) => {
+        const wrapped = network.wrap(command, args);
+        return track(startProcess(name, wrapped.command, wrapped.args, stateDir, { detach }));
+      };
+      const server = `https://127.0.0.1:${network.hostPort(network.ports.apiserver)}`;
+      const kubeconfig = join(stateDir, "kubeconfig");
+      // Components inside the network dial the API server there; the machine dials it through the relay.
+      const internalKubeconfig = network.kind === "namespace" ? join(stateDir, "kubeconfig.internal") : kubeconfig;
+      const cp = new ControlPlane(stateDir, server, kubeconfig, internalKubeconfig, binaries, pki, procs, network);
+      const ctx: StartContext = { cp, network, pki, stateDir, start, progress };
+      await startEtcd(ctx, etcdBin);
+      await startApiserver(ctx, [...auditFlags(stateDir, opts.auditGroups ?? []), ...(opts.apiserverFlags ?? [])]);
       writeFileSync(kubeconfig, kubeconfigYaml(server, pki), { mode: 0o600 });
-
-      progress("starting kube-controller-manager and kube-scheduler");
-      const kcm = track(
-        startProcess(
-          "kube-controller-manager",
-          binaries.kubeControllerManager,
-          [
-            `--kubeconfig=${kubeconfig}`,
-            `--authentication-kubeconfig=${kubeconfig}`,
-            `--authorization-kubeconfig=${kubeconfig}`,
-            "--bind-address=127.0.0.1",
-            `--secure-port=${kcmPort}`,
-            "--leader-elect=false",
-            `--service-account-private-key-file=${pki.serviceAccountKey}`,
-            `--root-ca-file=${pki.caCert}`,
-            "--use-service-account-credentials=false",
-            // nodelifecycle stays on: it lifts the not-ready taint TaintNodesByCondition puts on new nodes.
-            "--controllers=*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-route",
-            `--cert-dir=${join(stateDir, "kcm")}`,
-          ],
-          stateDir,
-          { detach },
-        ),
-      );
-      const sched = track(
-        startProcess(
-          "kube-scheduler",
-          binaries.kubeScheduler,
-          [
-            `--kubeconfig=${kubeconfig}`,
-            `--authentication-kubeconfig=${kubeconfig}`,
-            `--authorization-kubeconfig=${kubeconfig}`,
-            "--bind-address=127.0.0.1",
-            `--secure-port=${schedPort}`,
-            "--leader-elect=false",
-            `--cert-dir=${join(stateDir, "scheduler")}`,
-          ],
-          stateDir,
-          { detach },
-        ),
-      );
-      await waitFor("kube-controller-manager", () => respondsOk(`https://127.0.0.1:${kcmPort}/healthz`, INSECURE), {
-        timeoutMs: 60_000,
-        dead: deadOrUndefined(kcm),
-        describe: () => tail(kcm.log),
+      writeFileSync(internalKubeconfig, kubeconfigYaml(`https://127.0.0.1:${network.ports.apiserver}`, pki), {
+        mode: 0o600,
       });
-      await waitFor("kube-scheduler", () => respondsOk(`https://127.0.0.1:${schedPort}/healthz`, INSECURE), {
-        timeoutMs: 60_000,
-        dead: deadOrUndefined(sched),
-        describe: () => tail(sched.log),
-      });
-      // The ServiceAccount admission plugin needs "default" in a namespace before any pod can be created there.
-      await waitFor(
-        "default service account",
-        async () => cp().kubectl(["get", "serviceaccount", "default", "-n", "default"]).code === 0,
-        {
-          timeoutMs: 60_000,
-          describe: () => tail(kcm.log),
-        },
-      );
-
-      if (kwok) {
-        progress("starting kwok with one fake node");
-        const kw = track(
-          startProcess(
-            "kwok",
-            kwok.kwok,
-            [
-              `--kubeconfig=${kubeconfig}`,
-              "--manage-all-nodes=false",
-              "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
-              "--disregard-status-with-annotation-selector=kwok.x-k8s.io/status=custom",
-              "--cidr=10.0.0.1/24",
-              "--node-ip=10.0.0.1",
-              `--config=${kwok.stagesFile}`,
-              `--server-address=127.0.0.1:${kwokPort}`,
-              "--node-lease-duration-seconds=40",
-            ],
-            stateDir,
-            { detach },
-          ),
-        );
-        const node = cp().kubectl(["apply", "-f", "-"], fakeNodeYaml());
-        if (node.code !== 0) throw new Error(`registering the kwok node failed: ${node.stderr}`);
-        await waitFor(
-          "kwok node Ready",
-          async () =>
-            cp()
-              .kubectl(["get", "node", FAKE_NODE, "-o", 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])
-              .stdout.trim() === "True",
-          { timeoutMs: 60_000, dead: deadOrUndefined(kw), describe: () => tail(kw.log) },
-        );
-      }
+      await startControllers(ctx);
+      if (kwok) await startKwok(ctx, kwok, opts.localPodNamespaces ?? []);
+      if (opts.localPodNamespaces?.length) startLocalKubelet(ctx, opts.localPodNamespaces);
       progress(`control plane ready at ${server}`);
-      return cp();
+      return cp;
     } catch (err) {
       await stopProcesses(procs, stateDir);
       throw err;
@@ -304,21 +155,25 @@ export class ControlPlane {
   }
 }
 
-function fakeNodeYaml(): string {
-  return `apiVersion: v1
-kind: Node
-metadata:
-  name: ${FAKE_NODE}
-  annotations:
-    kwok.x-k8s.io/node: fake
-    node.alpha.kubernetes.io/ttl: "0"
-  labels:
-    kubernetes.io/hostname: ${FAKE_NODE}
-    kubernetes.io/os: linux
-    kubernetes.io/arch: amd64
-    type: kwok
-status:
-  allocatable: { cpu: "16", memory: 32Gi, pods: "110" }
-  capacity: { cpu: "16", memory: 32Gi, pods: "110" }
-`;
+/**
+ * API server audit of the given groups only, at Metadata level (who did what to which object, and the answer's
+ * status): the tests read it to show what the module did under its own ServiceAccount, and what it was refused.
+ */
+function auditFlags(stateDir: string, groups: string[]): string[] {
+  if (!groups.length) return [];
+  const policy = join(stateDir, "audit-policy.yaml");
+  writeFileSync(
+    policy,
+    [
+      "apiVersion: audit.k8s.io/v1",
+      "kind: Policy",
+      "omitStages: [RequestReceived]",
+      "rules:",
+      "  - level: Metadata",
+      `    userGroups: ${JSON.stringify(groups)}`,
+      "  - level: None",
+      "",
+    ].join("\n"),
+  );
+  return [`--audit-policy-file=${policy}`, `--audit-log-path=${join(stateDir, "audit.log")}`, "--audit-log-maxsize=50"];
 }

@@ -55,13 +55,14 @@ export function startProcess(
   command: string,
   args: string[],
   stateDir: string,
-  opts: { env?: NodeJS.ProcessEnv; detach?: boolean } = {},
+  opts: { env?: NodeJS.ProcessEnv; detach?: boolean; ipc?: boolean } = {},
 ): Started {
   const log = join(stateDir, `${name}.log`);
   const fd = openSync(log, "a");
   // Detached processes outlive the CLI that started them (`bonsai up`); tests keep them in their process group.
   const child = spawn(command, args, {
-    stdio: ["ignore", fd, fd],
+    // An IPC channel when the parent hands the child something (cluster-network.ts passes sockets over it).
+    stdio: opts.ipc ? ["ignore", fd, fd, "ipc"] : ["ignore", fd, fd],
     env: { ...process.env, ...opts.env },
     detached: !!opts.detach,
   });
