@@ -1,9 +1,10 @@
 import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { MODULE_NAME, MODULE_NAMESPACE } from "../../tools/controlplane/pepr-deploy";
+import { MODULE_NAME, MODULE_NAMESPACE, peprDeploy, uninstallModule } from "../../tools/controlplane/pepr-deploy";
+import { sleep } from "../../tools/controlplane/processes";
 import { eventually, E2eCluster, SETUP_TIMEOUT_MS, startDeployedCluster } from "./cluster";
-import { auditEntries, ModuleIdentity, podsOf } from "./deployed";
+import { AdmissionProbe, auditEntries, ModuleIdentity, podsOf } from "./deployed";
 
 // The module as users install it (`npx pepr deploy --yes`), on the control plane in its own network namespace:
 // webhooks called through the deployed Service, pods run from the built bundle by the local kubelet, every
@@ -196,7 +197,7 @@ describe("npx pepr deploy on the embedded plane", () => {
     expect(
       identity.requests(e => e.objectRef?.resource === "exemptions" && e.responseStatus?.code === 200).length,
     ).toBeGreaterThan(0);
-  });
+  }, 40_000);
 
   it("makes every request with pod-bound tokens of its ServiceAccount, each naming one of its pods", () => {
     const all = auditEntries(c.cp.stateDir).filter(e =>
@@ -209,4 +210,90 @@ describe("npx pepr deploy on the embedded plane", () => {
       expect(podNames.has(e.user.extra?.["authentication.kubernetes.io/pod-name"]?.[0] ?? "")).toBe(true);
     }
   });
+});
+
+describe("the module's RBAC is what pepr.rbac says, and the tests notice a missing rule", () => {
+  type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
+  const quotaRule = (r: Rule) => r.resources.join(",") === "resourcequotas,limitranges";
+
+  it("deploys every rule of package.json's pepr.rbac in the module's ClusterRole", () => {
+    const rbac: Rule[] = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")).pepr.rbac;
+    const role = json(["get", "clusterrole", MODULE_NAME]);
+    for (const rule of rbac) expect(role.rules).toContainEqual(rule);
+  });
+
+  it("without the resourcequotas/limitranges rule, the reconciler's restore is refused (403) and the quota stays gone", async () => {
+    const role = json(["get", "clusterrole", MODULE_NAME]);
+    const without = { ...role, rules: role.rules.filter((r: Rule) => !quotaRule(r)) };
+    expect(without.rules.length).toBe(role.rules.length - 1);
+    expect(c.kubectl(["replace", "-f", "-"], JSON.stringify(without)).code).toBe(0);
+    try {
+      const since = Date.now();
+      expect(c.kubectl(["delete", "resourcequota", "compute-quota", "-n", "backend"]).code).toBe(0);
+      await eventually(
+        "a refused restore in the audit log",
+        () =>
+          identity.requests(
+            e =>
+              e.objectRef?.resource === "resourcequotas" &&
+              e.objectRef.namespace === "backend" &&
+              e.responseStatus?.code === 403,
+          ).length,
+        n => n > 0,
+        20_000,
+      );
+      expect(c.kubectl(["get", "resourcequota", "compute-quota", "-n", "backend"]).code).not.toBe(0);
+      process.stderr.write(`[e2e] restore refused within ${((Date.now() - since) / 1000).toFixed(1)} s\n`);
+    } finally {
+      const back = { ...json(["get", "clusterrole", MODULE_NAME]), rules: role.rules };
+      expect(c.kubectl(["replace", "-f", "-"], JSON.stringify(back)).code).toBe(0);
+    }
+  }, 60_000);
+});
+
+describe("upgrade and removal", () => {
+  it("re-deploying a new build: how long fail-closed admission is refused, and why", async () => {
+    const before = podsOf(c).map(p => p.name);
+    const probe = new AdmissionProbe(c.cp.api(), "backend").start();
+    try {
+      const { seconds } = await peprDeploy(c.cp);
+      await eventually(
+        "old pods gone",
+        () => podsOf(c),
+        pods => pods.every(p => !before.includes(p.name)) && pods.filter(p => p.ready).length === 3,
+        90_000,
+      );
+      await sleep(2000);
+      await probe.stop();
+      const failures = probe.failures();
+      process.stderr.write(
+        `[e2e] upgrade: deploy ${seconds.toFixed(1)} s; ${probe.results.length} requests, ${failures.length} refused over ${(probe.windowMs() / 1000).toFixed(1)} s` +
+          (failures.length ? `; first: ${failures[0].message.slice(0, 200)}` : "") +
+          "\n",
+      );
+      // Whatever the window, the module answers again afterwards, with the new build.
+      expect(probe.results.slice(-5).every(r => r.outcome === "admitted")).toBe(true);
+      expect(failures.every(f => f.outcome === "webhook-unreachable")).toBe(true);
+    } finally {
+      await probe.stop();
+    }
+  }, 400_000);
+
+  it("removal deletes the webhooks before the controller: no request is refused on the way out", async () => {
+    const probe = new AdmissionProbe(c.cp.api(), "backend").start();
+    const { webhooksGoneAfterMs } = await uninstallModule(c.cp);
+    await eventually(
+      "module pods gone",
+      () => podsOf(c).length,
+      n => n === 0,
+      30_000,
+    );
+    await probe.stop();
+    process.stderr.write(
+      `[e2e] removal: webhooks gone after ${webhooksGoneAfterMs} ms; ${probe.results.length} requests, ${probe.failures().length} refused\n`,
+    );
+    expect(probe.results.length).toBeGreaterThan(5);
+    expect(probe.failures()).toEqual([]);
+    expect(c.kubectl(["get", "validatingwebhookconfiguration", MODULE_NAME]).code).not.toBe(0);
+  }, 90_000);
 });

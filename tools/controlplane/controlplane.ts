@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { ensureEtcd, ensureKubeBinaries, ensureKwok, KubeBinaries } from "./binaries";
 import { ComponentNetwork, loopbackNetwork, namespaceNetwork } from "./cluster-network";
 import { startApiserver, StartContext, startControllers, startEtcd, startKwok, startLocalKubelet } from "./components";
+import { KubeApi } from "./kube-api";
 import { createPki, kubeconfigYaml, Pki } from "./pki";
 import { respondsOk } from "./probe";
 import { isAlive, isOurs, readPidFile, startProcess, Started, stopProcesses, tail, writePidFile } from "./processes";
@@ -123,6 +124,15 @@ export class ControlPlane {
       ca: readFileSync(this.pki.caCert),
       cert: readFileSync(this.pki.adminCert),
       key: readFileSync(this.pki.adminKey),
+    });
+  }
+
+  /** A JSON client with the admin certificate, for callers that make many requests (no kubectl per call). */
+  api(): KubeApi {
+    return new KubeApi(this.server, {
+      caCert: this.pki.caCert,
+      clientCert: this.pki.adminCert,
+      clientKey: this.pki.adminKey,
     });
   }
 

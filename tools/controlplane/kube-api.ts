@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { request } from "node:https";
+import { Agent, request } from "node:https";
 
 /** Answers larger than this are refused instead of buffered (a pod list of one namespace is far smaller). */
 const MAX_BODY = 16 * 1024 * 1024;
@@ -19,6 +19,8 @@ export class KubeApiError extends Error {
  */
 export class KubeApi {
   private readonly tls: { ca: Buffer; cert: Buffer; key: Buffer };
+  // Its own keep-alive agent, so close() can end its connections (a test runner waits for open sockets).
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 4 });
 
   constructor(
     private readonly server: string,
@@ -29,6 +31,10 @@ export class KubeApi {
       cert: readFileSync(files.clientCert),
       key: readFileSync(files.clientKey),
     };
+  }
+
+  close(): void {
+    this.agent.destroy();
   }
 
   get<T>(path: string): Promise<T> {
@@ -65,9 +71,15 @@ export class KubeApi {
         url,
         {
           method,
+          agent: this.agent,
           ...this.tls,
           timeout: 10_000,
-          headers: { accept: "application/json", ...(payload ? { "content-type": contentType } : {}) },
+          // Content-Length always: Node sends a DELETE's body unframed otherwise, and the server then reads
+          // it as the next request on the kept-alive connection.
+          headers: {
+            accept: "application/json",
+            ...(payload ? { "content-type": contentType, "content-length": Buffer.byteLength(payload) } : {}),
+          },
         },
         res => {
           const chunks: Buffer[] = [];

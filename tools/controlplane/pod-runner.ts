@@ -86,7 +86,10 @@ export class PodRunner {
     const byUid = new Map(pods.map(p => [p.metadata.uid, p]));
     for (const [uid, r] of this.running) {
       const pod = byUid.get(uid);
-      if (!pod || pod.metadata.deletionTimestamp) r.terminating ??= this.terminate(uid, r, !!pod);
+      if (!pod || pod.metadata.deletionTimestamp)
+        r.terminating ??= this.terminate(uid, r, !!pod).catch((err: unknown) =>
+          this.opts.log(`stopping ${uid}: ${(err as Error).message}`),
+        );
     }
     for (const pod of pods) {
       if (!pod.spec.nodeName || pod.metadata.deletionTimestamp) continue;

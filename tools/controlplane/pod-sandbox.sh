@@ -2,8 +2,8 @@
 # One container of a pod, run by the local kubelet (pod-sandbox.ts) the way a container runtime would: this
 # script is PID 1 of fresh PID, mount, UTS and IPC namespaces and sits in the pod's own network namespace.
 # It builds a root filesystem on a tmpfs (the host's /usr read-only as the image's system files, the
-# "image" directories and the pod's volumes bind-mounted where the pod spec mounts them), then becomes the
-# container's user with no capabilities and no_new_privs, and execs the container's command.
+# "image" directories and the pod's volumes bind-mounted where the pod spec mounts them), then runs the
+# container's command as the container's user with no capabilities and no_new_privs.
 #   $1  the pod's directory (holds mounts, and network-ready once the veth pair is in place)
 #   $2  uid   $3  gid   $4  hostname   then --  the command and its arguments
 # mounts: one "source<TAB>target<TAB>ro|rw" line per bind mount; paths are checked by pod-sandbox.ts.
@@ -54,5 +54,9 @@ while IFS="$tab" read -r src dst mode; do
   [ "$mode" = ro ] && mount -o remount,bind,ro "$root$dst"
 done <"$pod/mounts"
 
-exec chroot "$root" /usr/bin/setpriv --reuid="$uid" --regid="$gid" --clear-groups \
-  --inh-caps=-all --bounding-set=-all --no-new-privs -- "$@"
+# Not exec: this shell stays PID 1, as root, so it keeps the parent-death signal `unshare --kill-child` gave
+# it (a change of user clears that setting). When the kubelet kills unshare, this shell gets SIGKILL, and the
+# kernel takes every process of the PID namespace with it; when the command exits, so does the container.
+chroot "$root" /usr/bin/setpriv --reuid="$uid" --regid="$gid" --clear-groups \
+  --inh-caps=-all --bounding-set=-all --no-new-privs -- "$@" &
+wait $!

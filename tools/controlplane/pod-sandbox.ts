@@ -20,6 +20,8 @@ export type ImageResolver = (image: string) => LocalImage | string;
 export interface Sandbox {
   pod: Pod;
   podIP: string;
+  /** The control plane's end of the pod's veth pair; it disappears with the pod's network namespace. */
+  hostIf: string;
   dir: string;
   child: ChildProcess;
   log: string;
@@ -90,6 +92,11 @@ function ip(args: string[], netns?: string): void {
   if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr || r.error}`);
 }
 
+/** Through netlink, not /sys: /sys/class/net shows the namespace /sys was mounted in, not this one. */
+function linkExists(name: string): boolean {
+  return spawnSync("ip", ["link", "show", "dev", name], { stdio: "ignore" }).status === 0;
+}
+
 /**
  * The pod's network as a CNI plugin would make it: a veth pair, `eth0` with the pod IP inside the pod's
  * namespace, a host route to it in the control plane's namespace, and a default route out (to the API
@@ -155,11 +162,14 @@ export async function startSandbox(
   );
   closeSync(fd);
   if (!child.pid) throw new Error(`pod ${namespace}/${name}: could not start its sandbox`);
-  const sandbox: Sandbox = { pod, podIP: opts.podIP, dir, child, log, startedAt: new Date().toISOString() };
+  const hostIf = `bk${opts.podIP.split(".").slice(2).join("x")}`;
+  const sandbox: Sandbox = { pod, podIP: opts.podIP, hostIf, dir, child, log, startedAt: new Date().toISOString() };
   child.on("exit", (code, signal) => (sandbox.exited = { code, signal }));
   try {
     const netns = await ownNetns(child.pid);
-    plugNetwork(netns, opts.podIP, `bk${opts.podIP.split(".").slice(2).join("x")}`);
+    // A pair left by a container that did not stop would take the address: remove it first.
+    if (linkExists(hostIf)) ip(["link", "del", hostIf]);
+    plugNetwork(netns, opts.podIP, hostIf);
     writeFileSync(join(dir, "network-ready"), "");
   } catch (err) {
     child.kill("SIGKILL");
@@ -168,10 +178,13 @@ export async function startSandbox(
   return sandbox;
 }
 
-/** Kills the sandbox (its PID namespace with it) and waits for it to be gone. */
+/** Kills the sandbox (its PID namespace with it) and waits until its network namespace is gone too. */
 export async function stopSandbox(s: Sandbox): Promise<void> {
   if (!s.exited) {
     s.child.kill("SIGKILL");
     for (let i = 0; i < 100 && !s.exited; i++) await sleep(50);
   }
+  for (let i = 0; i < 100 && linkExists(s.hostIf); i++) await sleep(50);
+  if (linkExists(s.hostIf))
+    throw new Error(`pod ${s.pod.metadata.name}: its network is still there 5 s after its container was killed`);
 }
