@@ -8,8 +8,9 @@ const HELP = `Usage: bonsai up [--embedded]
 
 Brings the platform up. With Docker and k3d: the k3d cluster of clusters/local/k3d.yaml, Flux (or the
 layers applied with kubectl), and the guardrails (npx pepr deploy). Without them: the embedded control
-plane (etcd, kube-apiserver, controller-manager, scheduler, kwok) built from Go modules, the module run
-as "pepr dev", and every layer of clusters/local in order. The first embedded run builds Kubernetes from
+plane (etcd, kube-apiserver, controller-manager, scheduler, kwok) built from Go modules in a network
+namespace of its own, the guardrails installed with "npx pepr deploy" (their pods run locally from the
+built bundle), and every layer of clusters/local in order. The first embedded run builds Kubernetes from
 source: expect 7-20 minutes on 2 cores; later runs start in seconds. Stop with "bonsai down".
 
 Options:

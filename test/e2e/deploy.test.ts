@@ -1,10 +1,10 @@
 import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { MODULE_NAME, MODULE_NAMESPACE, peprDeploy, uninstallModule } from "../../tools/controlplane/pepr-deploy";
-import { sleep } from "../../tools/controlplane/processes";
+import { MODULE_NAME, MODULE_NAMESPACE, uninstallModule } from "../../tools/controlplane/pepr-deploy";
 import { eventually, E2eCluster, SETUP_TIMEOUT_MS, startDeployedCluster } from "./cluster";
-import { AdmissionProbe, auditEntries, ModuleIdentity, podsOf } from "./deployed";
+import { auditEntries, ModuleIdentity, podsOf } from "./deployed";
+import { AdmissionProbe } from "../../tools/controlplane/admission-probe";
 
 // The module as users install it (`npx pepr deploy --yes`), on the control plane in its own network namespace:
 // webhooks called through the deployed Service, pods run from the built bundle by the local kubelet, every
@@ -205,6 +205,8 @@ describe("npx pepr deploy on the embedded plane", () => {
     );
     expect(all.length).toBeGreaterThan(10);
     const podNames = new Set(podsOf(c).map(p => p.name));
+    // Nothing the module did so far was refused: every permission it used is granted.
+    expect(all.filter(e => e.responseStatus?.code === 403).map(e => `${e.verb} ${e.objectRef?.resource}`)).toEqual([]);
     for (const e of all) {
       expect(e.user.username).toBe(SA);
       expect(podNames.has(e.user.extra?.["authentication.kubernetes.io/pod-name"]?.[0] ?? "")).toBe(true);
@@ -219,7 +221,13 @@ describe("the module's RBAC is what pepr.rbac says, and the tests notice a missi
   it("deploys every rule of package.json's pepr.rbac in the module's ClusterRole", () => {
     const rbac: Rule[] = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")).pepr.rbac;
     const role = json(["get", "clusterrole", MODULE_NAME]);
-    for (const rule of rbac) expect(role.rules).toContainEqual(rule);
+    // Pepr merges a rule with the one it derives for the same group and resources (their verbs united).
+    for (const rule of rbac) {
+      const deployed = (role.rules as Rule[]).find(
+        r => r.apiGroups.join() === rule.apiGroups.join() && r.resources.join() === rule.resources.join(),
+      );
+      expect({ rule, verbs: deployed?.verbs }).toEqual({ rule, verbs: expect.arrayContaining(rule.verbs) });
+    }
   });
 
   it("without the resourcequotas/limitranges rule, the reconciler's restore is refused (403) and the quota stays gone", async () => {
@@ -251,34 +259,7 @@ describe("the module's RBAC is what pepr.rbac says, and the tests notice a missi
   }, 60_000);
 });
 
-describe("upgrade and removal", () => {
-  it("re-deploying a new build: how long fail-closed admission is refused, and why", async () => {
-    const before = podsOf(c).map(p => p.name);
-    const probe = new AdmissionProbe(c.cp.api(), "backend").start();
-    try {
-      const { seconds } = await peprDeploy(c.cp);
-      await eventually(
-        "old pods gone",
-        () => podsOf(c),
-        pods => pods.every(p => !before.includes(p.name)) && pods.filter(p => p.ready).length === 3,
-        90_000,
-      );
-      await sleep(2000);
-      await probe.stop();
-      const failures = probe.failures();
-      process.stderr.write(
-        `[e2e] upgrade: deploy ${seconds.toFixed(1)} s; ${probe.results.length} requests, ${failures.length} refused over ${(probe.windowMs() / 1000).toFixed(1)} s` +
-          (failures.length ? `; first: ${failures[0].message.slice(0, 200)}` : "") +
-          "\n",
-      );
-      // Whatever the window, the module answers again afterwards, with the new build.
-      expect(probe.results.slice(-5).every(r => r.outcome === "admitted")).toBe(true);
-      expect(failures.every(f => f.outcome === "webhook-unreachable")).toBe(true);
-    } finally {
-      await probe.stop();
-    }
-  }, 400_000);
-
+describe("removal", () => {
   it("removal deletes the webhooks before the controller: no request is refused on the way out", async () => {
     const probe = new AdmissionProbe(c.cp.api(), "backend").start();
     const { webhooksGoneAfterMs } = await uninstallModule(c.cp);

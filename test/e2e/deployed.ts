@@ -1,8 +1,6 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { KubeApi } from "../../tools/controlplane/kube-api";
 import { MODULE_NAMESPACE } from "../../tools/controlplane/pepr-deploy";
-import { sleep } from "../../tools/controlplane/processes";
 import type { E2eCluster } from "./cluster";
 
 /** One line of the API server's audit log (Metadata level): who, what, and the answer's status. */
@@ -66,67 +64,4 @@ export function podsOf(c: Pick<E2eCluster, "kubectl">): ModulePod[] {
     args: p.spec.containers[0].args,
     deleting: !!p.metadata.deletionTimestamp,
   }));
-}
-
-export type Outcome = "admitted" | "denied" | "webhook-unreachable" | "other";
-
-/**
- * Sends a compliant Pod through admission (server-side dry run, so nothing is created) back to back, and
- * records each answer: what a user or Flux sees while the module is being upgraded or removed.
- */
-export class AdmissionProbe {
-  readonly results: { at: number; outcome: Outcome; message: string }[] = [];
-  private running = true;
-  private loop?: Promise<void>;
-
-  constructor(
-    private readonly api: KubeApi,
-    private readonly namespace: string,
-  ) {}
-
-  start(): this {
-    const pod = {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { generateName: "probe-", namespace: this.namespace },
-      spec: {
-        containers: [{ name: "app", image: "nginx:1.27", resources: { limits: { cpu: "100m", memory: "64Mi" } } }],
-      },
-    };
-    this.loop = (async () => {
-      while (this.running) {
-        const at = Date.now();
-        try {
-          await this.api.post(`/api/v1/namespaces/${this.namespace}/pods?dryRun=All`, pod);
-          this.results.push({ at, outcome: "admitted", message: "" });
-        } catch (err) {
-          const message = (err as Error).message;
-          const outcome: Outcome = /denied the request/.test(message)
-            ? "denied"
-            : /failed calling webhook/.test(message)
-              ? "webhook-unreachable"
-              : "other";
-          this.results.push({ at, outcome, message });
-        }
-        await sleep(50);
-      }
-    })();
-    return this;
-  }
-
-  async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
-    this.api.close();
-  }
-
-  failures(): { at: number; outcome: Outcome; message: string }[] {
-    return this.results.filter(r => r.outcome !== "admitted");
-  }
-
-  /** From the first failed answer to the last one (0 when none failed), in ms. */
-  windowMs(): number {
-    const f = this.failures();
-    return f.length ? f[f.length - 1].at - f[0].at : 0;
-  }
 }

@@ -81,3 +81,23 @@ export async function uninstallModule(
   del(["crd", "peprstores.pepr.dev"]);
   return { webhooksGoneAfterMs, steps };
 }
+
+/**
+ * A rollout restart of the module's Deployments, waited for. After a re-deploy this repairs what Pepr 1.1.4's
+ * order leaves possible: it applies the Deployment before the TLS and API-path Secrets, so a pod that starts in
+ * between reads a mix of old and new (and Pepr reads them once, at start) and answers every call with an error.
+ * With the Secrets settled, old and new pods accept the same certificate and path: the restart has no window.
+ */
+export function restartModule(cp: Pick<ControlPlane, "kubectl">, timeoutSeconds = 240): void {
+  const deployments = [MODULE_NAME, `${MODULE_NAME}-watcher`].map(d => `deployment/${d}`);
+  const restart = cp.kubectl(["rollout", "restart", "-n", MODULE_NAMESPACE, ...deployments]);
+  if (restart.code !== 0) throw new Error(`kubectl rollout restart: ${restart.stderr}`);
+  for (const d of deployments) {
+    const status = cp.kubectl(
+      ["rollout", "status", "-n", MODULE_NAMESPACE, d, `--timeout=${timeoutSeconds}s`],
+      undefined,
+      (timeoutSeconds + 10) * 1000,
+    );
+    if (status.code !== 0) throw new Error(`kubectl rollout status ${d}: ${status.stderr}`);
+  }
+}
