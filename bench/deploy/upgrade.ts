@@ -43,7 +43,16 @@ async function main(): Promise<void> {
   });
   try {
     await peprDeploy(cp, { progress: say });
-    if (cp.kubectl(["create", "namespace", "backend"]).code !== 0) throw new Error("creating backend failed");
+    // A governed namespace is admitted only with Pod Security "restricted" enforced.
+    const ns = cp.kubectl(
+      ["apply", "-f", "-"],
+      JSON.stringify({
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: "backend", labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
+      }),
+    );
+    if (ns.code !== 0) throw new Error(`creating backend failed: ${ns.stderr}`);
     for (let i = 0; i < 80 && cp.kubectl(["get", "limitrange", "default-limits", "-n", "backend"]).code; i++)
       await sleep(250);
     const rounds = [

@@ -75,8 +75,18 @@ export function policiesFor(kind: string): readonly Policy[] {
 /** Kinds at least one policy evaluates: `bonsai audit` judges them, admission binds them. */
 export const GOVERNED_KINDS = [...BY_KIND.keys()];
 
+/**
+ * Governed kinds deliberately not validated at admission; judged offline only. ClusterRole: a webhook's
+ * namespaceSelector cannot exclude cluster-scoped objects, so the fail-closed webhook would judge the module's
+ * own ClusterRole, which `npx pepr deploy` applies after the webhook configurations and before any controller
+ * answers — the install fails on a fresh cluster, and an upgrade (new CA, old pods) fails half-way. rbac-grants is
+ * warn-only; the tree's ClusterRoles are judged by `bonsai audit` and test/repo/rbac.test.ts
+ * (test/e2e/deploy.test.ts installs with `pepr deploy` and fails without this).
+ */
+export const NOT_AT_ADMISSION: readonly string[] = ["ClusterRole"];
+
 /** Kinds the validating webhook is registered for (capabilities/guardrails.ts binds each on create and update). */
-export const ADMISSION_KINDS = GOVERNED_KINDS;
+export const ADMISSION_KINDS = GOVERNED_KINDS.filter(k => !NOT_AT_ADMISSION.includes(k));
 
 /** Whether the module's ServiceAccount may list a kind (package.json `pepr.rbac`, the permissions it is given). */
 function moduleMayList(kind: string): boolean {

@@ -94,6 +94,19 @@ function kubectlReachingModule(cp: ControlPlane, args: string[], input?: string)
   return r;
 }
 
+/** `kubectl get … -o json`, parsed; a failed call throws with kubectl's message. */
+export function kubectlJson<T = any>(c: Pick<E2eCluster, "kubectl">, args: string[]): T {
+  const r = c.kubectl([...args, "-o", "json"]);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+/** Fails the test that just ran when a component died during it, with the tail of its log. */
+export function failOnDeadComponents(c: E2eCluster | undefined): void {
+  const diag = c?.diagnostics();
+  if (diag?.trim()) throw new Error(`a component died during the test:\n${diag}`);
+}
+
 /** Polls until `check` holds; fails with the last value seen, never hangs. */
 export async function eventually<T>(
   what: string,

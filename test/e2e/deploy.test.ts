@@ -2,7 +2,14 @@ import { createHash, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { MODULE_NAME, MODULE_NAMESPACE, uninstallModule } from "../../tools/controlplane/pepr-deploy";
-import { eventually, E2eCluster, SETUP_TIMEOUT_MS, startDeployedCluster } from "./cluster";
+import {
+  eventually,
+  E2eCluster,
+  failOnDeadComponents,
+  kubectlJson,
+  SETUP_TIMEOUT_MS,
+  startDeployedCluster,
+} from "./cluster";
 import { auditEntries, ModuleIdentity, podsOf } from "./deployed";
 import { AdmissionProbe } from "../../tools/controlplane/admission-probe";
 
@@ -19,7 +26,10 @@ beforeAll(async () => {
   identity = new ModuleIdentity(c.cp.stateDir, SA);
   expect(c.kubectl(["apply", "-k", join(REPO, "apps", "crds")]).code).toBe(0);
   expect(c.kubectl(["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]).code).toBe(0);
-  expect(c.kubectl(["create", "namespace", "backend"]).code).toBe(0);
+  expect(c.apply(governedNamespace("backend")).stderr).toBe("");
+  // Not governed, so no Pod Security label: a privileged Pod reaches the module instead of being refused by the
+  // API server's own PodSecurity check first.
+  expect(c.kubectl(["create", "namespace", "sandbox"]).code).toBe(0);
   await eventually(
     "backend LimitRange",
     () => c.kubectl(["get", "limitrange", "default-limits", "-n", "backend"]).code,
@@ -32,16 +42,15 @@ afterAll(async () => {
   await c?.stop();
 });
 
-afterEach(() => {
-  const diag = c?.diagnostics();
-  if (diag?.trim()) throw new Error(`a component died during the test:\n${diag}`);
-});
+afterEach(() => failOnDeadComponents(c));
 
-const json = (args: string[]) => {
-  const r = c.kubectl([...args, "-o", "json"]);
-  if (r.code !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout);
-};
+const json = (args: string[]) => kubectlJson(c, args);
+// The guardrails admit a governed namespace only with Pod Security "restricted" enforced (namespace-labels).
+const governedNamespace = (name: string) => ({
+  apiVersion: "v1",
+  kind: "Namespace",
+  metadata: { name, labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
+});
 
 describe("npx pepr deploy on the embedded plane", () => {
   it("points every webhook at the pepr-system Service, with the CA of the certificate the pods serve", () => {
@@ -91,10 +100,10 @@ describe("npx pepr deploy on the embedded plane", () => {
   });
 
   it("denies a privileged Pod with Bonsai's message", () => {
-    const r = c.kubectl(["run", "priv", "-n", "backend", "--image=nginx:1.27", "--privileged"]);
+    const r = c.kubectl(["run", "priv", "-n", "sandbox", "--image=nginx:1.27", "--privileged"]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(
-      `admission webhook "${MODULE_NAME}.pepr.dev" denied the request: Pod backend/priv is denied by Bonsai guardrails`,
+      `admission webhook "${MODULE_NAME}.pepr.dev" denied the request: Pod sandbox/priv is denied by Bonsai guardrails`,
     );
     expect(r.stderr).toContain("[pod-security-standards/privileged]");
   });
@@ -158,7 +167,7 @@ describe("npx pepr deploy on the embedded plane", () => {
       "admission report with the denial",
       () =>
         (
-          json(["get", "policyreports.wgpolicyk8s.io", "-n", "backend"]).items as {
+          json(["get", "policyreports.wgpolicyk8s.io", "-n", "sandbox"]).items as {
             metadata: { name: string };
             results: { rule: string; properties?: Record<string, string> }[];
           }[]
@@ -183,7 +192,7 @@ describe("npx pepr deploy on the embedded plane", () => {
       metadata: { name: "ingress-nginx-controller", namespace: "ingress-nginx" },
       spec: { type: "LoadBalancer", selector: { app: "x" }, ports: [{ port: 80 }] },
     };
-    expect(c.kubectl(["create", "namespace", "ingress-nginx"]).code).toBe(0);
+    expect(c.apply(governedNamespace("ingress-nginx")).stderr).toBe("");
     const refused = c.apply(lb);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain("[service-type/loadbalancer]");

@@ -23,7 +23,21 @@ export class AdmissionProbe {
       kind: "Pod",
       metadata: { generateName: "probe-", namespace: this.namespace },
       spec: {
-        containers: [{ name: "app", image: "nginx:1.27", resources: { limits: { cpu: "100m", memory: "64Mi" } } }],
+        // Compliant on its own (Pod Security "restricted" included), so the answer does not depend on the
+        // module's mutation: with the module gone, the API server must still admit it.
+        securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } },
+        containers: [
+          {
+            name: "app",
+            image: "nginx:1.27",
+            resources: { requests: { cpu: "50m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } },
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              capabilities: { drop: ["ALL"] },
+              readOnlyRootFilesystem: true,
+            },
+          },
+        ],
       },
     };
     this.loop = (async () => {
