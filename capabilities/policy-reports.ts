@@ -75,7 +75,10 @@ export function recordAdmission(
       cause: decision.overBudget,
       namespace: request.object?.metadata?.namespace ?? "",
     });
-  if (request.dryRun) return;
+  // An admitted dry run is followed by the real request: skipped, or it would count twice. A denied one is not:
+  // Flux (fluxcd/pkg/ssa) dry-runs every object before it applies it and stops at the denial, so the dry run is
+  // the only request a refused manifest from git ever makes — recorded, or the report never shows it.
+  if (request.dryRun && decision.allowed) return;
   for (const r of decision.results)
     metricsCollector.incGauge(RESULTS_METRIC, {
       policy: r.policy,

@@ -22,7 +22,7 @@ type Progress = (message: string) => void;
  * Builds the commands of one wrapper module into ~/.cache/bonsai/<name>/ unless they are there already.
  * A marker written last makes an interrupted build start over instead of leaving half a set.
  */
-function buildWrapper(opts: {
+export function buildWrapper(opts: {
   name: string;
   moduleDir: string;
   packages: string[];

@@ -1,0 +1,200 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { stringify } from "yaml";
+import { SETUP_TIMEOUT_MS } from "./cluster";
+import { describeLayers, GitOpsE2e, startGitOps } from "./gitops-harness";
+
+// `git push` to deploy, on the real Flux controllers (source- and kustomize-controller v1.9.6 built from Go
+// modules) against the embedded API server with the guardrails running: every push goes to a loopback git
+// remote, Flux fetches and applies it, and the tests read what Flux reports.
+let g: GitOpsE2e;
+
+beforeAll(async () => {
+  g = await startGitOps();
+}, SETUP_TIMEOUT_MS);
+
+afterAll(async () => {
+  await g?.stop();
+});
+
+const kubectl = (...args: string[]) => g.c.cp.kubectl(args);
+const file = (path: string) => join(g.clone, path);
+const edit = (path: string, change: (text: string) => string) =>
+  writeFileSync(file(path), change(readFileSync(file(path), "utf8")));
+const addResource = (kustomization: string, resource: string) =>
+  edit(kustomization, t => t.replace(/^resources:\n/m, `resources:\n  - ${resource}\n`));
+const dropResource = (kustomization: string, resource: string) =>
+  edit(kustomization, t => t.replace(`  - ${resource}\n`, ""));
+
+const layer = (r: Awaited<ReturnType<GitOpsE2e["pushAndSettle"]>>, name: string) => r.layers.find(l => l.name === name);
+const expectReady = (r: Awaited<ReturnType<GitOpsE2e["pushAndSettle"]>>, names: string[]) => {
+  const notReady = names.filter(n => layer(r, n)?.ready !== "True");
+  if (notReady.length) throw new Error(`not Ready: ${notReady.join(", ")}\n${describeLayers(r)}\n${g.diagnostics()}`);
+};
+
+const configMap = (name: string, data: Record<string, string>) =>
+  stringify({
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name, namespace: "monitoring", labels: { "app.kubernetes.io/name": name } },
+    data,
+  });
+
+describe("git push, reconciled by the real Flux controllers", () => {
+  it("reconciles every layer of clusters/local to Ready from the pushed commit", async () => {
+    const r = await g.pushAndSettle("initial");
+    process.stderr.write(`[e2e] first reconcile of every layer: ${r.seconds.toFixed(1)} s\n`);
+    expectReady(r, ["flux-system", ...g.layers]);
+    for (const l of r.layers) expect(l.appliedRevision).toBe(`main@sha1:${r.pushed.commit}`);
+    // Flux applied it: its labels are on the objects.
+    const pg = JSON.parse(kubectl("get", "statefulset", "postgresql", "-n", "infra", "-o", "json").stdout);
+    expect(pg.metadata.labels["kustomize.toolkit.fluxcd.io/name"]).toBe("infra");
+  });
+
+  it("makes a pushed change live: replicas and a new ConfigMap", async () => {
+    edit("apps/infra/pgbouncer/deployment.yaml", t => t.replace(/^ {2}replicas: 1$/m, "  replicas: 2"));
+    writeFileSync(file("apps/monitoring/e2e-settings.yaml"), configMap("e2e-settings", { level: "debug" }));
+    addResource("apps/monitoring/kustomization.yaml", "e2e-settings.yaml");
+    const r = await g.pushAndSettle("scale pgbouncer, add a ConfigMap");
+    process.stderr.write(`[e2e] push-to-Ready (change): ${r.seconds.toFixed(1)} s\n`);
+    expectReady(r, ["infra", "monitoring"]);
+    expect(kubectl("get", "deployment", "pgbouncer", "-n", "infra", "-o", "jsonpath={.spec.replicas}").stdout).toBe(
+      "2",
+    );
+    expect(kubectl("get", "configmap", "e2e-settings", "-n", "monitoring", "-o", "jsonpath={.data.level}").stdout).toBe(
+      "debug",
+    );
+  });
+
+  it("prunes the object of a deleted file", async () => {
+    rmSync(file("apps/monitoring/e2e-settings.yaml"));
+    dropResource("apps/monitoring/kustomization.yaml", "e2e-settings.yaml");
+    const r = await g.pushAndSettle("drop the ConfigMap");
+    expectReady(r, ["monitoring"]);
+    expect(kubectl("get", "configmap", "e2e-settings", "-n", "monitoring").stderr).toMatch(/NotFound/);
+  });
+
+  it("leaves a layer with a manifest the guardrails deny not Ready, with Bonsai's message; the others stay Ready", async () => {
+    const privileged = {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "e2e-privileged", namespace: "monitoring", labels: { "app.kubernetes.io/name": "e2e" } },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: "e2e" } },
+        template: {
+          metadata: { labels: { app: "e2e" } },
+          spec: { containers: [{ name: "c", image: "nginx:1.27", securityContext: { privileged: true } }] },
+        },
+      },
+    };
+    writeFileSync(file("apps/monitoring/e2e-privileged.yaml"), stringify(privileged));
+    addResource("apps/monitoring/kustomization.yaml", "e2e-privileged.yaml");
+    const r = await g.pushAndSettle("a privileged Deployment");
+    const monitoring = layer(r, "monitoring")!;
+    expect(monitoring.ready).toBe("False");
+    expect(monitoring.message).toMatch(/Deployment monitoring\/e2e-privileged is denied by Bonsai guardrails/);
+    expect(monitoring.message).toMatch(/privileged/);
+    expectReady(
+      r,
+      g.layers.filter(l => l !== "monitoring"),
+    );
+    // Nothing already running was deleted by the failed apply.
+    expect(kubectl("get", "statefulset", "loki", "-n", "monitoring").code).toBe(0);
+    // The denial is in the admission PolicyReport of the namespace.
+    let found = false;
+    for (let i = 0; i < 40 && !found; i++) {
+      const reports = JSON.parse(
+        kubectl("get", "policyreports.wgpolicyk8s.io", "-n", "monitoring", "-o", "json").stdout || '{"items":[]}',
+      );
+      found = reports.items.some(
+        (rep: {
+          metadata: { name: string };
+          results?: { result: string; resources?: { name: string }[]; properties?: Record<string, string> }[];
+        }) =>
+          rep.metadata.name.startsWith("bonsai-admission-") &&
+          (rep.results ?? []).some(
+            x =>
+              x.result === "fail" &&
+              x.properties?.admission === "denied" &&
+              x.resources?.some(res => res.name === "e2e-privileged"),
+          ),
+      );
+      if (!found) await new Promise(res => setTimeout(res, 500));
+    }
+    expect(found).toBe(true);
+  });
+
+  it("heals with a revert push", async () => {
+    g.git("revert", "--no-edit", "HEAD");
+    const r = await g.pushAndSettle("revert");
+    expectReady(r, ["monitoring"]);
+    expect(kubectl("get", "deployment", "e2e-privileged", "-n", "monitoring").stderr).toMatch(/NotFound/);
+  });
+
+  it("picks up a change to the layer definitions in clusters/local (the entry point syncs itself)", async () => {
+    mkdirSync(file("apps/e2e-extra"), { recursive: true });
+    writeFileSync(file("apps/e2e-extra/configmap.yaml"), configMap("e2e-extra", { from: "a new layer" }));
+    writeFileSync(file("apps/e2e-extra/kustomization.yaml"), "resources:\n  - configmap.yaml\n");
+    const admin = readFileSync(file("clusters/local/layer-admin.yaml"), "utf8");
+    writeFileSync(
+      file("clusters/local/layer-e2e-extra.yaml"),
+      admin.replace("name: admin", "name: e2e-extra").replace("path: ./apps/admin", "path: ./apps/e2e-extra"),
+    );
+    edit("clusters/local/layer-admin.yaml", t => t.replace(/^ {2}interval: .*$/m, "  interval: 7m"));
+    g.layers.push("e2e-extra");
+    const r = await g.pushAndSettle("a new layer, and a changed one");
+    expectReady(r, ["flux-system", "e2e-extra", "admin"]);
+    expect(kubectl("get", "configmap", "e2e-extra", "-n", "monitoring", "-o", "jsonpath={.data.from}").stdout).toBe(
+      "a new layer",
+    );
+    expect(
+      kubectl("get", "kustomization", "admin", "-n", "flux-system", "-o", "jsonpath={.spec.interval}").stdout,
+    ).toBe("7m");
+  });
+});
+
+describe("bad input pushed to git: the layer is named with the controller's message, nothing running is deleted", () => {
+  it("a YAML syntax error", async () => {
+    writeFileSync(file("apps/admin/broken.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: [unclosed\n");
+    addResource("apps/admin/kustomization.yaml", "broken.yaml");
+    const r = await g.pushAndSettle("broken YAML");
+    const admin = layer(r, "admin")!;
+    expect(admin.ready).toBe("False");
+    expect(admin.message).toMatch(/broken\.yaml|yaml/i);
+    expect(kubectl("get", "deployment", "pgadmin", "-n", "infra").code).toBe(0);
+    expectReady(r, ["infra", "apps", "monitoring"]);
+  });
+
+  it("a kustomization that does not build", async () => {
+    g.git("revert", "--no-edit", "HEAD");
+    addResource("apps/admin/kustomization.yaml", "missing-folder");
+    const r = await g.pushAndSettle("a missing resource");
+    const admin = layer(r, "admin")!;
+    expect(admin.ready).toBe("False");
+    expect(admin.reason).toBe("BuildFailed");
+    expect(admin.message).toMatch(/missing-folder/);
+    expect(kubectl("get", "deployment", "kafka-ui", "-n", "infra").code).toBe(0);
+  });
+
+  it("a GitRepository that cannot be reached", async () => {
+    g.git("revert", "--no-edit", "HEAD");
+    const patched = kubectl(
+      "patch",
+      "gitrepository",
+      "flux-system",
+      "-n",
+      "flux-system",
+      "--type=merge",
+      "-p",
+      '{"spec":{"url":"http://127.0.0.1:9/nowhere.git"}}',
+    );
+    expect(patched.code).toBe(0);
+    const r = await g.pushAndSettle("unreachable");
+    expect(r.ok).toBe(false);
+    expect(r.source.ready).toBe("False");
+    expect(r.source.message).toMatch(/127\.0\.0\.1:9|connection refused/i);
+    // The layers keep what they applied last; nothing was deleted.
+    expect(kubectl("get", "statefulset", "postgresql", "-n", "infra").code).toBe(0);
+  });
+});
