@@ -30,6 +30,10 @@ export const COMMANDS: Record<string, Command> = {
     "Check the running platform as a user would on day one: pass/fail per line with the fix",
     () => import("./commands/smoke"),
   ),
+  secrets: lazy(
+    "Generate the platform's passwords SOPS-encrypted for your age key (init), or show one (show NAME)",
+    () => import("./commands/secrets"),
+  ),
   footprint: lazy(
     "Sum the platform's requests and limits and say whether it fits the Mac Mini",
     () => import("./commands/footprint"),

@@ -12,7 +12,7 @@ export function helmBinary(): string {
   return goInstallCached({ name: "helm", version: HELM_VERSION, pkg: "helm.sh/helm/v3/cmd/helm" });
 }
 
-function helm(args: string[]): string {
+function helm(args: string[], env: Record<string, string> = {}): string {
   try {
     return execFileSync(helmBinary(), args, {
       encoding: "utf8",
@@ -21,6 +21,7 @@ function helm(args: string[]): string {
       // No repositories, no registry, no cache under $HOME: a chart of ours renders offline.
       env: {
         ...process.env,
+        ...env,
         HELM_CACHE_HOME: join(tmpdir(), "bonsai-helm-cache"),
         HELM_CONFIG_HOME: join(tmpdir(), "bonsai-helm-config"),
       },
@@ -65,4 +66,47 @@ export function helmTemplate(
 /** `helm lint --strict`; throws with helm's findings when the chart has any error or warning. */
 export function helmLint(chartDir: string, values: Record<string, unknown> = {}): string {
   return withValues(values, file => helm(["lint", "--strict", chartDir, "--values", file]));
+}
+
+/**
+ * `helm upgrade --install` of a local chart into a cluster (`kube`: --kubeconfig and/or --kube-context), with a
+ * post-renderer command (`postRenderer[0]` the executable, the rest its arguments) and its environment.
+ */
+export function helmUpgradeInstall(
+  chartDir: string,
+  opts: {
+    release: string;
+    namespace: string;
+    values: Record<string, unknown>;
+    kube: string[];
+    labels?: Record<string, string>;
+    postRenderer?: { command: string[]; env: Record<string, string> };
+  },
+): string {
+  const post = opts.postRenderer
+    ? [
+        "--post-renderer",
+        opts.postRenderer.command[0],
+        ...opts.postRenderer.command.slice(1).flatMap(a => ["--post-renderer-args", a]),
+      ]
+    : [];
+  const labels = Object.entries(opts.labels ?? {}).map(([k, v]) => `${k}=${v}`);
+  return withValues(opts.values, file =>
+    helm(
+      [
+        "upgrade",
+        "--install",
+        opts.release,
+        chartDir,
+        "--namespace",
+        opts.namespace,
+        "--values",
+        file,
+        ...(labels.length ? ["--labels", labels.join(",")] : []),
+        ...post,
+        ...opts.kube,
+      ],
+      opts.postRenderer?.env,
+    ),
+  );
 }

@@ -5,6 +5,7 @@ import { uninstallModule } from "../../tools/controlplane/pepr-deploy";
 import { PeprDev } from "../../tools/controlplane/pepr-dev";
 import { ensureKubeBinaries } from "../../tools/controlplane/binaries";
 import { K3D_CONTEXT } from "../up/k3d";
+import { stopGitOps } from "../up/gitops";
 import { readUpRecord, stateDir, writeUpRecord } from "../up/state";
 
 const HELP = `Usage: bonsai down [--guardrails-only]
@@ -73,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (record?.peprDevPid && (await PeprDev.stopPid(record.peprDevPid)))
     stopped.push(`pepr dev (pid ${record.peprDevPid})`);
+  stopped.push(...(await stopGitOps(dir)));
   stopped.push(...(await ControlPlane.stopStateDir(dir)));
   writeUpRecord(dir, undefined);
   process.stdout.write(stopped.length ? `Stopped: ${stopped.join(", ")}\n` : "Nothing was running.\n");

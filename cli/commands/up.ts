@@ -1,6 +1,7 @@
 import { parseArgs } from "node:util";
 import type { AppliedLayer } from "../up/apply-layers";
 import { upEmbedded } from "../up/embedded";
+import type { GitOpsReport } from "../up/gitops";
 import { K3D_CLUSTER, K3D_CONTEXT, k3dAvailable, upK3d } from "../up/k3d";
 import { stateDir, writeUpRecord } from "../up/state";
 
@@ -13,8 +14,14 @@ namespace of its own, the guardrails installed with "npx pepr deploy" (their pod
 built bundle), and every layer of clusters/local in order. The first embedded run builds Kubernetes from
 source: expect 7-20 minutes on 2 cores; later runs start in seconds. Stop with "bonsai down".
 
+On the embedded plane the real Flux source- and kustomize-controller (built from Go modules, first run
+only) reconcile clusters/local from the checkout's HEAD, pushed to a git server on 127.0.0.1: commit
+first, uncommitted changes are named and not deployed. Each layer is reported Ready or with the
+controller's message; the exit code is 1 unless every layer is Ready.
+
 Options:
   --embedded   use the embedded control plane even where k3d is available
+  --no-flux    embedded: apply the layers in Flux's order with kubectl instead of running Flux
   -h, --help   this text
 `;
 
@@ -42,7 +49,11 @@ export async function run(argv: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { embedded: { type: "boolean", default: false }, help: { type: "boolean", short: "h" } },
+      options: {
+        embedded: { type: "boolean", default: false },
+        "no-flux": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h" },
+      },
     }));
   } catch (err) {
     process.stderr.write(`bonsai up: ${(err as Error).message}\n\n${HELP}`);
@@ -58,13 +69,13 @@ export async function run(argv: string[]): Promise<number> {
     const report = await upK3d();
     return printSummary(
       [`The platform is up on k3d (kubectl context ${K3D_CONTEXT}${report.flux ? ", reconciled by Flux" : ""}).`],
-      report,
+      { ...report, flux: report.fluxReport },
       [],
       "URLs:",
     );
   }
   process.stderr.write("bonsai up: Docker/k3d not available; using the embedded control plane\n");
-  const report = await upEmbedded(dir);
+  const report = await upEmbedded(dir, { flux: !values["no-flux"] });
   return printSummary(
     [
       "The platform is up on the embedded control plane (pods are kwok fakes: scheduled and Running, no containers).",
@@ -80,14 +91,16 @@ export async function run(argv: string[]): Promise<number> {
 /** What either path prints when it is done; exit 1 when an object was refused. */
 function printSummary(
   head: string[],
-  report: { applied: AppliedLayer[]; violations: Record<string, number>; notes: string[] },
+  report: { applied: AppliedLayer[]; violations: Record<string, number>; notes: string[]; flux?: GitOpsReport },
   state: string[],
   urlsTitle: string,
 ): number {
   const denied = report.applied.flatMap(l => l.denied);
+  const flux = report.flux;
   const lines = [
     "",
     ...head,
+    ...(flux ? fluxLines(flux) : []),
     ...report.applied.map(
       l => `  layer ${l.layer.padEnd(12)} ${String(l.objects).padStart(4)} objects, ${l.denied.length} refused`,
     ),
@@ -102,5 +115,19 @@ function printSummary(
     "",
   ];
   process.stdout.write(lines.join("\n"));
-  return denied.length ? 1 : 0;
+  return denied.length || (flux && !flux.ok) ? 1 : 0;
+}
+
+/** Per layer what kustomize-controller says: Ready, or its reason and message (a Bonsai denial included). */
+function fluxLines(flux: GitOpsReport): string[] {
+  const source = flux.source.ready === "True" ? [] : [`  source flux-system NOT READY: ${flux.source.message}`];
+  return [
+    `  reconciled by Flux (source- and kustomize-controller) from ${flux.url} at ${flux.commit.slice(0, 12)}:`,
+    ...source,
+    ...flux.layers.map(l =>
+      l.ready === "True"
+        ? `  layer ${l.name.padEnd(12)} Ready`
+        : `  layer ${l.name.padEnd(12)} NOT READY (${l.reason || "no status yet"}): ${l.message}`,
+    ),
+  ];
 }

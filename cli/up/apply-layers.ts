@@ -7,6 +7,8 @@ import { KINDS } from "../../capabilities/k8s/kinds";
 import { sleep } from "../../tools/controlplane/processes";
 import { clusterLayers, renderLayer } from "../../lib/render";
 import { fluxCrdFiles } from "../../tools/flux-crds";
+import { FLUX_NAMESPACE } from "../../tools/flux/sync";
+import { installHelmReleases } from "./helm-releases";
 
 /** kubectl against the target cluster: the embedded plane's own, or the one on PATH for k3d. */
 export type Kubectl = (args: string[], input?: string) => { code: number; stdout: string; stderr: string };
@@ -30,13 +32,14 @@ export async function applyObjects(
   kubectl: Kubectl,
   objects: KubeObject[],
   retry: (stderr: string) => boolean = () => false,
+  fieldManager = "bonsai-up",
 ): Promise<string[]> {
   const denied: string[] = [];
   for (const batch of [objects.filter(firstPass), objects.filter(o => !firstPass(o))]) {
     for (const obj of batch) {
       const apply = () =>
         kubectl(
-          ["apply", "--server-side", "--force-conflicts", "--field-manager=bonsai-up", "-f", "-"],
+          ["apply", "--server-side", "--force-conflicts", `--field-manager=${fieldManager}`, "-f", "-"],
           stringify(obj),
         );
       let r = apply();
@@ -60,9 +63,27 @@ export function installFluxCrds(kubectl: Kubectl): void {
   }
 }
 
+/** kustomize-controller's own marks (its field manager and inventory labels), so that Flux adopts the objects. */
+const FLUX_MANAGER = "kustomize-controller";
+function asFluxApplies(objects: KubeObject[], layer: string): KubeObject[] {
+  return objects.map(o => ({
+    ...o,
+    metadata: {
+      ...o.metadata,
+      labels: {
+        ...(o.metadata?.labels ?? {}),
+        "kustomize.toolkit.fluxcd.io/name": layer,
+        "kustomize.toolkit.fluxcd.io/namespace": FLUX_NAMESPACE,
+      },
+    },
+  }));
+}
+
 /**
- * Every layer of clusters/local in Flux's dependsOn order, as Flux would apply it — kustomize-rendered, plus
- * what the HelmReleases of our own chart install (helm-controller's job when Flux runs).
+ * Every layer of clusters/local in Flux's dependsOn order, as Flux would apply it, for a cluster without Flux:
+ * kustomize-rendered and applied with kustomize-controller's field manager and labels, and our chart's
+ * HelmReleases installed by real Helm as helm-controller would (cli/up/helm-releases.ts) — so that Flux,
+ * installed later, adopts all of it instead of fighting it.
  */
 export async function applyLayers(
   repoRoot: string,
@@ -72,6 +93,8 @@ export async function applyLayers(
     retry?: (stderr: string) => boolean;
     /** Runs before a layer's objects are applied (what must exist first, e.g. the ingress TLS Secret); notes back. */
     beforeLayer?: (objects: KubeObject[]) => string[];
+    /** How helm reaches the cluster (--kubeconfig / --kube-context), for our chart's HelmReleases. */
+    helmKube: string[];
   },
 ): Promise<{ applied: AppliedLayer[]; notes: string[]; objects: KubeObject[] }> {
   const applied: AppliedLayer[] = [];
@@ -81,14 +104,27 @@ export async function applyLayers(
     opts.progress(`applying layer ${layer.name} (${layer.path})`);
     const rendered = renderLayer(layer, repoRoot);
     notes.push(...rendered.notes);
-    const objects = [...rendered.objects, ...rendered.fromCharts];
-    all.push(...objects);
+    const objects = asFluxApplies(rendered.objects, layer.name);
+    all.push(...objects, ...rendered.fromCharts);
     notes.push(...(opts.beforeLayer?.(objects) ?? []));
-    applied.push({
-      layer: layer.name,
-      objects: objects.length,
-      denied: await applyObjects(kubectl, objects, opts.retry),
-    });
+    const denied = await applyObjects(kubectl, objects, opts.retry, FLUX_MANAGER);
+    const releases = objects.filter(o => o.kind === "HelmRelease");
+    let charts = 0;
+    if (releases.length) {
+      try {
+        const helm = installHelmReleases(releases, { kube: opts.helmKube, source: { checkout: repoRoot } });
+        notes.push(...helm.skipped);
+        charts = rendered.fromCharts.length;
+        if (helm.installed.length)
+          notes.push(
+            `layer ${layer.name}: HelmReleases installed by real Helm as helm-controller would (adoptable): ` +
+              helm.installed.map(i => `${i.namespace}/${i.release}`).join(", "),
+          );
+      } catch (err) {
+        denied.push(`HelmReleases of layer ${layer.name}: ${(err as Error).message}`);
+      }
+    }
+    applied.push({ layer: layer.name, objects: objects.length + charts, denied });
   }
   return { applied, notes, objects: all };
 }

@@ -2,6 +2,7 @@ import { ControlPlane } from "../../tools/controlplane/controlplane";
 import { webhookUnreachable } from "../../tools/controlplane/pepr-dev";
 import { sleep } from "../../tools/controlplane/processes";
 import { AppliedLayer, applyLayers, installFluxCrds, Kubectl, liveSummary } from "./apply-layers";
+import { GitOpsReport, reconcileFromGit } from "./gitops";
 import { installGuardrails, LOCAL_POD_NAMESPACES } from "./guardrails-embedded";
 import { ensureSecrets, missingSecrets } from "./platform-secrets";
 import { ingressTlsBeforeLayer } from "./local-tls";
@@ -16,6 +17,8 @@ export interface UpReport {
   applied: AppliedLayer[];
   pods: { running: number; total: number };
   notes: string[];
+  /** Set when the real Flux controllers reconciled the layers (the default); `applied` is empty then. */
+  flux?: GitOpsReport;
 }
 
 const say = (m: string) => process.stderr.write(`bonsai up: ${m}\n`);
@@ -23,10 +26,11 @@ const say = (m: string) => process.stderr.write(`bonsai up: ${m}\n`);
 /**
  * The platform on the embedded control plane: etcd + kube-apiserver + controllers + kwok in a network
  * namespace of their own, the guardrails installed with `npx pepr deploy` (guardrails-embedded.ts), then
- * every layer of clusters/local in Flux's order. Everything keeps running after this
- * process exits; `bonsai down` stops it by the recorded PIDs.
+ * every layer of clusters/local reconciled by the real Flux controllers from the checkout's HEAD
+ * (cli/up/gitops.ts), or with `flux: false` applied in Flux's order without them. Everything keeps running after
+ * this process exits; `bonsai down` stops it by the recorded PIDs.
  */
-export async function upEmbedded(stateDir: string): Promise<UpReport> {
+export async function upEmbedded(stateDir: string, opts: { flux?: boolean } = {}): Promise<UpReport> {
   const cp = await ControlPlane.start({
     stateDir,
     detach: true,
@@ -39,10 +43,12 @@ export async function upEmbedded(stateDir: string): Promise<UpReport> {
   const kubectl: Kubectl = (args, input) => cp.kubectl(args, input);
   installFluxCrds(kubectl);
   const guardrailNotes = await installGuardrails(cp, say);
+  if (opts.flux !== false) return upEmbeddedWithFlux(cp, stateDir, kubectl, guardrailNotes);
   const { applied, notes, objects } = await applyLayers(REPO_ROOT, kubectl, {
     progress: say,
     retry: webhookUnreachable,
     beforeLayer: ingressTlsBeforeLayer(kubectl, () => platformObjects(renderPlatform(REPO_ROOT))),
+    helmKube: ["--kubeconfig", cp.kubeconfig],
   });
   notes.unshift(...guardrailNotes);
   const secrets = ensureSecrets(kubectl, missingSecrets(objects));
@@ -51,6 +57,23 @@ export async function upEmbedded(stateDir: string): Promise<UpReport> {
   await sleep(3000);
   const volumes = await provisionPendingClaims(cp);
   if (volumes.length) notes.push(`${volumes.length} PersistentVolumes stood in for k3s's local-path provisioner`);
+  const pods = await waitForPods(cp);
+  return { kubeconfig: cp.kubeconfig, applied, pods, notes, violations: liveSummary(kubectl) };
+}
+
+async function upEmbeddedWithFlux(
+  cp: ControlPlane,
+  stateDir: string,
+  kubectl: Kubectl,
+  guardrailNotes: string[],
+): Promise<UpReport> {
+  const flux = await reconcileFromGit(cp, stateDir, say, Number(process.env.BONSAI_WAIT_SECONDS ?? 600) * 1000);
+  const pods = await waitForPods(cp);
+  const notes = [...guardrailNotes, ...flux.notes];
+  return { kubeconfig: cp.kubeconfig, applied: [], pods, notes, violations: liveSummary(kubectl), flux };
+}
+
+async function waitForPods(cp: ControlPlane): Promise<{ running: number; total: number }> {
   say("waiting for pods to be Running on the kwok node");
   let pods = { running: 0, total: 0 };
   for (let i = 0; i < 60; i++) {
@@ -61,5 +84,5 @@ export async function upEmbedded(stateDir: string): Promise<UpReport> {
     if (pods.total > 0 && pods.running === pods.total) break;
     await sleep(1000);
   }
-  return { kubeconfig: cp.kubeconfig, applied, pods, notes, violations: liveSummary(kubectl) };
+  return pods;
 }

@@ -7,9 +7,14 @@ import { AppliedLayer, applyLayers, applyObjects, installFluxCrds, Kubectl, live
 import { ensureSecrets, missingSecrets } from "./platform-secrets";
 import { ingressTlsBeforeLayer } from "./local-tls";
 import { alignDatabaseSecret, buildAndPush, localAppImages } from "./app-images";
-import { platformObjects, renderPlatform } from "../../lib/render";
-import { REPO_ROOT } from "./state";
-import { syncObjects } from "../../tools/flux/sync";
+import { clusterLayers, platformObjects, renderPlatform } from "../../lib/render";
+import { REPO_ROOT, stateDir } from "./state";
+import { SYNC_NAME, syncObjects } from "../../tools/flux/sync";
+import { requestReconcile, waitForLayers } from "../../tools/flux/status";
+import { LoopbackGitRemote } from "../../tools/flux/git-remote";
+import { ageKeyFile } from "../../tools/sops";
+import { GitOpsReport, gitStateDir } from "./gitops";
+import { ensureSopsKeySecret, treeHasSecrets } from "./secrets";
 
 export const K3D_CLUSTER = "bonsai";
 /** The kubeconfig context k3d writes for the cluster; every kubectl call names it, whatever the current one is. */
@@ -46,23 +51,13 @@ const kubectl: Kubectl = (args, input) => {
   return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
 };
 
-/** The remote Flux follows: BONSAI_GIT_URL, else the checkout's `origin`. */
-function fluxRemoteUrl(): string {
-  if (process.env.BONSAI_GIT_URL) return process.env.BONSAI_GIT_URL;
-  const r = spawnSync("git", ["remote", "get-url", "origin"], { cwd: REPO_ROOT, encoding: "utf8" });
-  const url = r.status === 0 ? r.stdout.trim() : "";
-  if (!url)
-    throw new Error(
-      "Flux needs a git remote the cluster can reach: set BONSAI_GIT_URL, or add an `origin` remote (docs/bootstrap.md)",
-    );
-  return url;
-}
-
 export interface K3dReport {
   flux: boolean;
   applied: AppliedLayer[];
   notes: string[];
   violations: Record<string, number>;
+  /** Set on the Flux path: what kustomize-controller reports per layer. */
+  fluxReport?: GitOpsReport;
 }
 
 /** What every layer renders to, for the Secrets the workloads need (the Flux path applies nothing itself). */
@@ -90,6 +85,8 @@ export async function upK3d(): Promise<K3dReport> {
   const notes: string[] = [];
   let applied: AppliedLayer[] = [];
   let objects: KubeObject[];
+  let commit: string | undefined;
+  let sourceUrl = "";
   if (flux) {
     run("flux", ["install", `--context=${K3D_CONTEXT}`]);
     objects = renderAll();
@@ -101,17 +98,23 @@ export async function upK3d(): Promise<K3dReport> {
     if (denied.length) throw new Error(`creating the namespaces failed:\n${denied.join("\n")}`);
     // Before Flux gets to the ingress layer: its controller exits while its TLS Secret is missing.
     notes.push(...ingressTlsBeforeLayer(kubectl, () => objects)(objects));
-    const url = fluxRemoteUrl();
+    if (treeHasSecrets(REPO_ROOT) && ensureSopsKeySecret(kubectl) === "no-key")
+      notes.push(`the secrets layer cannot be decrypted: no age key at ${ageKeyFile()} (bonsai secrets init)`);
+    const source = await fluxSource(notes);
     // What `flux bootstrap --path=clusters/local` applies (its gotk-sync.yaml): the entry point syncs itself.
-    const sync = await applyObjects(kubectl, syncObjects({ url, path: "clusters/local" }));
+    const sync = await applyObjects(kubectl, syncObjects({ url: source.url, path: "clusters/local" }));
     if (sync.length) throw new Error(`applying the Flux entry point failed:\n${sync.join("\n")}`);
-    notes.push(`Flux reconciles clusters/local from ${url} (flux get kustomizations)`);
+    requestReconcile(kubectl, "gitrepository", SYNC_NAME);
+    commit = source.commit;
+    sourceUrl = source.url;
+    notes.push(`Flux reconciles clusters/local from ${source.url} (flux get kustomizations)`);
   } else {
     say("no flux CLI: applying the layers of clusters/local with kubectl, in their dependsOn order");
     installFluxCrds(kubectl);
     const result = await applyLayers(REPO_ROOT, kubectl, {
       progress: say,
       beforeLayer: ingressTlsBeforeLayer(kubectl, renderAll),
+      helmKube: ["--kube-context", K3D_CONTEXT],
     });
     applied = result.applied;
     objects = result.objects;
@@ -122,13 +125,48 @@ export async function upK3d(): Promise<K3dReport> {
   const aligned = alignDatabaseSecret(kubectl);
   if (aligned) notes.push(aligned);
   run("npx", ["pepr", "deploy", "--yes"]);
-  const timeout = `${Number(process.env.BONSAI_WAIT_SECONDS ?? 600)}s`;
+  const seconds = Number(process.env.BONSAI_WAIT_SECONDS ?? 600);
   say(
-    `waiting up to ${timeout} for ${flux ? "Flux's Kustomizations to be Ready" : "every Deployment to be Available"}`,
+    `waiting up to ${seconds}s for ${flux ? "each Flux Kustomization's Ready condition" : "every Deployment to be Available"}`,
   );
-  const wait = flux
-    ? kubectl(["wait", "kustomization", "--all", "-n", "flux-system", "--for=condition=Ready", `--timeout=${timeout}`])
-    : kubectl(["wait", "deployment", "--all", "--all-namespaces", "--for=condition=Available", `--timeout=${timeout}`]);
-  if (wait.code !== 0) notes.push(`not everything was ready within ${timeout}: ${wait.stderr.trim()}`);
-  return { flux, applied, notes, violations: liveSummary(kubectl) };
+  let fluxReport: GitOpsReport | undefined;
+  if (flux && commit) {
+    const r = await waitForLayers(kubectl, {
+      commit,
+      expect: [SYNC_NAME, ...clusterLayers(REPO_ROOT).map(l => l.name)],
+      timeoutMs: seconds * 1000,
+    });
+    fluxReport = { url: sourceUrl, commit, layers: r.layers, source: r.source, ok: r.ok, notes: [] };
+  } else {
+    const wait = kubectl([
+      "wait",
+      "deployment",
+      "--all",
+      "--all-namespaces",
+      "--for=condition=Available",
+      `--timeout=${seconds}s`,
+    ]);
+    if (wait.code !== 0) notes.push(`not everything was ready within ${seconds}s: ${wait.stderr.trim()}`);
+  }
+  return { flux, applied, notes, violations: liveSummary(kubectl), fluxReport };
+}
+
+/**
+ * The git remote Flux follows on k3d: BONSAI_GIT_URL, else the checkout's `origin` (push first: Flux sees
+ * what is there, not your checkout); with neither, the checkout's HEAD pushed to a git server of ours on the
+ * Mac, reached from the k3d node as host.k3d.internal.
+ */
+async function fluxSource(notes: string[]): Promise<{ url: string; commit: string }> {
+  const head = spawnSync("git", ["rev-parse", "HEAD"], { cwd: REPO_ROOT, encoding: "utf8" }).stdout.trim();
+  const origin = spawnSync("git", ["remote", "get-url", "origin"], { cwd: REPO_ROOT, encoding: "utf8" });
+  const url = process.env.BONSAI_GIT_URL ?? (origin.status === 0 ? origin.stdout.trim() : "");
+  if (url) {
+    notes.push(`Flux follows ${url} (branch main): commits not pushed there are not deployed`);
+    return { url, commit: head };
+  }
+  const remote = await LoopbackGitRemote.start(gitStateDir(stateDir()), { detach: true });
+  const pushed = remote.push(REPO_ROOT);
+  if (pushed.uncommitted.length)
+    notes.push(`not deployed (uncommitted): ${pushed.uncommitted.slice(0, 10).join(", ")}`);
+  return { url: remote.url.replace("127.0.0.1", "host.k3d.internal"), commit: pushed.commit };
 }

@@ -1,5 +1,8 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ensureSopsKeySecret, secretsInit } from "../../cli/up/secrets";
 import { stringify } from "yaml";
 import { SETUP_TIMEOUT_MS } from "./cluster";
 import { describeLayers, GitOpsE2e, startGitOps } from "./gitops-harness";
@@ -8,6 +11,9 @@ import { describeLayers, GitOpsE2e, startGitOps } from "./gitops-harness";
 // modules) against the embedded API server with the guardrails running: every push goes to a loopback git
 // remote, Flux fetches and applies it, and the tests read what Flux reports.
 let g: GitOpsE2e;
+const REPO = join(__dirname, "..", "..");
+// The user's age key, outside the clone (as ~/.bonsai/age.key is outside the user's fork).
+const keyFile = join(mkdtempSync(join(tmpdir(), "bonsai-age-")), "age.key");
 
 beforeAll(async () => {
   g = await startGitOps();
@@ -177,6 +183,46 @@ describe("bad input pushed to git: the layer is named with the controller's mess
     expect(kubectl("get", "deployment", "kafka-ui", "-n", "infra").code).toBe(0);
   });
 
+  it("a layer whose decryption key is missing (bonsai secrets init, pushed before the sops-age Secret exists)", async () => {
+    g.git("revert", "--no-edit", "HEAD");
+    process.env.BONSAI_AGE_KEY_FILE = keyFile;
+    const init = secretsInit(g.clone);
+    expect(init.keyCreated).toBe(true);
+    expect(init.written).toEqual(expect.arrayContaining(["apps/secrets/monitoring-grafana-admin.sops.yaml"]));
+    const r = await g.pushAndSettle("bonsai secrets init");
+    const secrets = layer(r, "secrets")!;
+    expect(secrets.ready).toBe("False");
+    expect(secrets.message).toMatch(/sops-age/);
+    // The stand-in-free cluster keeps running what it had: no other layer failed for it.
+    expectReady(r, ["infra", "monitoring", "apps", "admin"]);
+  });
+});
+
+describe("secrets: SOPS + age, decrypted by the real kustomize-controller", () => {
+  it("decrypts the pushed secrets once the sops-age Secret exists; git holds no plaintext and no private key", async () => {
+    expect(ensureSopsKeySecret((args, input) => g.c.cp.kubectl(args, input), keyFile)).toBe("created");
+    const r = await g.pushAndSettle("no change: reconcile with the key");
+    expectReady(r, ["secrets", "infra", "monitoring"]);
+    const show = spawnSync(process.execPath, [join(REPO, "bin", "bonsai.js"), "secrets", "show", "grafana-admin"], {
+      cwd: g.clone,
+      encoding: "utf8",
+      env: { ...process.env, BONSAI_AGE_KEY_FILE: keyFile },
+    });
+    expect(show.status).toBe(0);
+    const password = show.stdout.match(/^password: (.+)$/m)![1];
+    expect(password.length).toBeGreaterThanOrEqual(32);
+    const live = kubectl("get", "secret", "grafana-admin", "-n", "monitoring", "-o", "jsonpath={.data.password}");
+    expect(Buffer.from(live.stdout, "base64").toString()).toBe(password);
+    const tracked = g.git("ls-files", "-z").split("\0").filter(Boolean);
+    const committed = tracked.map(f => readFileSync(file(f), "latin1")).join("\n");
+    expect(committed).not.toContain(password);
+    expect(committed).not.toContain("AGE-SECRET-KEY-");
+    expect(readFileSync(keyFile, "utf8")).toContain("AGE-SECRET-KEY-");
+    expect(keyFile.startsWith(g.clone)).toBe(false);
+  });
+});
+
+describe("bad input, continued", () => {
   it("a GitRepository that cannot be reached", async () => {
     g.git("revert", "--no-edit", "HEAD");
     const patched = kubectl(

@@ -34,6 +34,8 @@ const bonsai = (args: string[]) =>
       PATH: `${fakeBin}:${process.env.PATH}`,
       ...caches,
       HOME: home,
+      // helm (installing our chart's HelmReleases) reads the k3d-bonsai context from here, as kubectl does on a Mac.
+      KUBECONFIG: join(work, "kubeconfig"),
       BONSAI_STATE_DIR: join(work, "state"),
       // No local-path provisioner here, so Grafana's claim stays Pending: do not wait long for it.
       BONSAI_WAIT_SECONDS: "5",

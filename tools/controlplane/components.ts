@@ -226,8 +226,9 @@ metadata:
     kubernetes.io/os: linux
     kubernetes.io/arch: amd64
     type: kwok
+# ephemeral-storage as a real node has it: workloads request it, and without it their pods stay Pending.
 status:
-  allocatable: { cpu: "16", memory: 32Gi, pods: "110" }
-  capacity: { cpu: "16", memory: 32Gi, pods: "110" }
+  allocatable: { cpu: "16", memory: 32Gi, pods: "110", ephemeral-storage: 100Gi }
+  capacity: { cpu: "16", memory: 32Gi, pods: "110", ephemeral-storage: 100Gi }
 `;
 }

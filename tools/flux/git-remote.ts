@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { startProcess, Started, stopProcesses, tail, waitFor } from "../controlplane/processes";
+import { startProcess, Started, stopProcesses, tail, waitFor, writePidFile } from "../controlplane/processes";
 
 const REPO_ROOT = join(__dirname, "..", "..");
 export const REMOTE_REPO = "bonsai.git";
@@ -52,6 +52,7 @@ export class LoopbackGitRemote {
       stateDir,
       { detach: opts.detach },
     );
+    writePidFile(stateDir, [proc]);
     await waitFor("git server", async () => existsSync(portFile) && readFileSync(portFile, "utf8").trim() !== "", {
       timeoutMs: 30_000,
       dead: () => (proc.exited ? `exited (${JSON.stringify(proc.exited)}):\n${tail(proc.log)}` : undefined),
@@ -68,6 +69,7 @@ export class LoopbackGitRemote {
 
   async stop(): Promise<void> {
     await stopProcesses([this.proc], this.stateDir);
+    writePidFile(this.stateDir, []);
   }
 }
 
