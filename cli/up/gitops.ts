@@ -8,7 +8,8 @@ import { SYNC_NAME, syncObjects } from "../../tools/flux/sync";
 import { clusterLayers } from "../../lib/render/layers";
 import { platformObjects, renderPlatform } from "../../lib/render/platform";
 import type { Kubectl } from "./apply-layers";
-import { clusterHelmReleases, installHelmReleases } from "./helm-releases";
+import { alignDatabaseSecret } from "./app-images";
+import { releasePendingHelmReleases } from "./helm-releases";
 import { ensureSecrets, missingSecrets } from "./platform-secrets";
 import { REPO_ROOT } from "./state";
 import { ensureSopsKeySecret, SOPS_SECRET, treeHasSecrets } from "./secrets";
@@ -73,8 +74,12 @@ export async function reconcileFromGit(
   // While Flux works: stand-in Secrets once their namespaces exist, volumes for the claims.
   const needs = missingSecrets(platformObjects(renderPlatform(REPO_ROOT)));
   const stand: string[] = [];
+  const released: string[] = [];
   const helper = setInterval(() => {
     void provisionPendingClaims(cp, 0).catch(() => {});
+    released.push(
+      ...releasePendingHelmReleases(kubectl, { kube: ["--kubeconfig", cp.kubeconfig], gitDir: remote.bareDir }),
+    );
     for (const need of needs.filter(n => !stand.includes(`${n.namespace}/${n.name}`)))
       if (kubectl(["get", "namespace", need.namespace]).code === 0) stand.push(...ensureSecrets(kubectl, [need]));
   }, 2000);
@@ -89,21 +94,15 @@ export async function reconcileFromGit(
     clearInterval(helper);
   }
   if (stand.length) notes.push(`random stand-in Secrets created in the cluster (not on disk): ${stand.join(", ")}`);
+  const aligned = alignDatabaseSecret(kubectl);
+  if (aligned) notes.push(aligned);
   if (result.timedOut) notes.push(`not every layer settled within ${timeoutMs / 1000} s`);
 
-  const releases = clusterHelmReleases(kubectl);
-  if (releases.length) {
-    const helm = installHelmReleases(releases, {
-      kube: ["--kubeconfig", cp.kubeconfig],
-      source: { checkout: REPO_ROOT, commit: pushed.commit },
-    });
-    if (helm.installed.length)
-      notes.push(
-        `HelmReleases installed by real Helm from the pushed commit, as helm-controller would (it cannot run on the ` +
-          `embedded plane; a later helm-controller adopts them): ${helm.installed.map(i => `${i.namespace}/${i.release}`).join(", ")}`,
-      );
-    notes.push(...helm.skipped);
-  }
+  if (released.length)
+    notes.push(
+      `HelmReleases installed by real Helm from the pushed commit, as helm-controller would (it cannot run on the ` +
+        `embedded plane; a later helm-controller adopts them): ${[...new Set(released)].join(", ")}`,
+    );
   return {
     url: remote.url,
     commit: pushed.commit,

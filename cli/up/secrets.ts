@@ -47,6 +47,20 @@ ${stringify({
 })}`;
 }
 
+/**
+ * The backend logs in to PostgreSQL (through PgBouncer) as the same user: backend/backend-database carries
+ * infra/postgresql-credentials' password, not one of its own (docs/reference-apps.md).
+ */
+const SAME_VALUE: Record<string, string> = { "backend/backend-database": "infra/postgresql-credentials" };
+
+function valuesFor(need: SecretNeed, generated: Map<string, Record<string, string>>): Record<string, string> {
+  const id = `${need.namespace}/${need.name}`;
+  const shared = SAME_VALUE[id] ? generated.get(SAME_VALUE[id]) : undefined;
+  const values = Object.fromEntries(need.keys.map(k => [k, shared?.[k] ?? randomBytes(24).toString("base64url")]));
+  generated.set(id, values);
+  return values;
+}
+
 export interface InitResult {
   keyFile: string;
   keyCreated: boolean;
@@ -71,7 +85,19 @@ export function secretsInit(tree: string): InitResult {
   const needs: SecretNeed[] = missingSecrets(platformObjects(renderPlatform(tree)));
   const written: string[] = [];
   const kept: string[] = [];
-  for (const need of needs) {
+  const generated = new Map<string, Record<string, string>>();
+  // A Secret that takes its value from another comes after it; an existing source file is read back for it.
+  const targets = new Set(Object.keys(SAME_VALUE));
+  const ordered = [...needs].sort(
+    (a, b) => +targets.has(`${a.namespace}/${a.name}`) - +targets.has(`${b.namespace}/${b.name}`),
+  );
+  for (const source of Object.values(SAME_VALUE)) {
+    const [namespace, name] = source.split("/");
+    const path = join(dir, secretFile({ namespace, name }));
+    if (existsSync(path))
+      generated.set(source, (parse(sopsDecrypt(path)) as { stringData?: Record<string, string> }).stringData ?? {});
+  }
+  for (const need of ordered) {
     const path = join(dir, secretFile(need));
     if (existsSync(path)) {
       kept.push(relative(tree, path));
@@ -86,7 +112,7 @@ export function secretsInit(tree: string): InitResult {
         namespace: need.namespace,
         labels: { "app.kubernetes.io/part-of": "bonsai", "app.kubernetes.io/managed-by": "bonsai-secrets" },
       },
-      stringData: Object.fromEntries(need.keys.map(k => [k, randomBytes(24).toString("base64url")])),
+      stringData: valuesFor(need, generated),
     };
     writeFileSync(path, sopsEncrypt(stringify(secret), tree, relative(tree, path)));
     written.push(relative(tree, path));

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { provisionPendingClaims } from "../../cli/up/volumes";
+import { releasePendingHelmReleases } from "../../cli/up/helm-releases";
 import { FluxControllers } from "../../tools/flux/controllers";
 import { LoopbackGitRemote, Pushed } from "../../tools/flux/git-remote";
 import { requestReconcile, waitForLayers, WaitResult } from "../../tools/flux/status";
@@ -68,8 +69,13 @@ export async function startGitOps(opts: { module?: boolean } = {}): Promise<GitO
     const layers = readdirSync(join(clone, "clusters", "local"))
       .filter(n => n.startsWith("layer-"))
       .map(n => n.slice("layer-".length, -".yaml".length));
-    const claims = setInterval(() => void provisionPendingClaims(c.cp, 0).catch(() => {}), 2000);
     const kubectl = (args: string[], input?: string) => c.cp.kubectl(args, input);
+    const bare = remote.bareDir;
+    // What k3s's local-path provisioner and helm-controller do on a real cluster (cli/up/gitops.ts does the same).
+    const claims = setInterval(() => {
+      void provisionPendingClaims(c.cp, 0).catch(() => {});
+      releasePendingHelmReleases(kubectl, { kube: ["--kubeconfig", c.cp.kubeconfig], gitDir: bare });
+    }, 2000);
     const applied = kubectl(
       ["apply", "-f", "-"],
       syncObjects({ url: remote.url, path: "clusters/local", interval: "1m" })

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureSopsKeySecret, secretsInit } from "../../cli/up/secrets";
+import { bootstrapKustomizationYaml, gotkSyncYaml } from "../../tools/flux/sync";
 import { stringify } from "yaml";
 import { SETUP_TIMEOUT_MS } from "./cluster";
 import { describeLayers, GitOpsE2e, startGitOps } from "./gitops-harness";
@@ -11,6 +12,8 @@ import { describeLayers, GitOpsE2e, startGitOps } from "./gitops-harness";
 // modules) against the embedded API server with the guardrails running: every push goes to a loopback git
 // remote, Flux fetches and applies it, and the tests read what Flux reports.
 let g: GitOpsE2e;
+// Each test pushes and waits for Flux (a few seconds warm; up to pushAndSettle's own 150 s bound on a loaded machine).
+jest.setTimeout(200_000);
 const REPO = join(__dirname, "..", "..");
 // The user's age key, outside the clone (as ~/.bonsai/age.key is outside the user's fork).
 const keyFile = join(mkdtempSync(join(tmpdir(), "bonsai-age-")), "age.key");
@@ -160,6 +163,36 @@ describe("git push, reconciled by the real Flux controllers", () => {
   });
 });
 
+describe("flux bootstrap's layout", () => {
+  it("reconciles a tree with what `flux bootstrap --path=clusters/local` commits: flux-system/ syncs itself", async () => {
+    // What bootstrap writes (flux2 pkg/bootstrap): gotk-sync.yaml, the kustomization.yaml it generates, and
+    // gotk-components.yaml — here only its flux-system Namespace: the controllers already run as processes.
+    const dir = file("clusters/local/flux-system");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, "gotk-components.yaml"),
+      stringify({ apiVersion: "v1", kind: "Namespace", metadata: { name: "flux-system" } }),
+    );
+    writeFileSync(
+      join(dir, "gotk-sync.yaml"),
+      gotkSyncYaml({ url: g.remote.url, path: "clusters/local", interval: "1m0s" }),
+    );
+    writeFileSync(join(dir, "kustomization.yaml"), bootstrapKustomizationYaml());
+    const r = await g.pushAndSettle("flux bootstrap's files");
+    expectReady(r, ["flux-system", ...g.layers]);
+    const inventory = JSON.parse(
+      kubectl("get", "kustomization", "flux-system", "-n", "flux-system", "-o", "json").stdout,
+    ).status.inventory.entries.map((e: { id: string }) => e.id);
+    expect(inventory).toEqual(
+      expect.arrayContaining([
+        "flux-system_flux-system_source.toolkit.fluxcd.io_GitRepository",
+        "flux-system_flux-system_kustomize.toolkit.fluxcd.io_Kustomization",
+        "flux-system_admin_kustomize.toolkit.fluxcd.io_Kustomization",
+      ]),
+    );
+  });
+});
+
 describe("bad input pushed to git: the layer is named with the controller's message, nothing running is deleted", () => {
   it("a YAML syntax error", async () => {
     writeFileSync(file("apps/admin/broken.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: [unclosed\n");
@@ -201,7 +234,9 @@ describe("bad input pushed to git: the layer is named with the controller's mess
 describe("secrets: SOPS + age, decrypted by the real kustomize-controller", () => {
   it("decrypts the pushed secrets once the sops-age Secret exists; git holds no plaintext and no private key", async () => {
     expect(ensureSopsKeySecret((args, input) => g.c.cp.kubectl(args, input), keyFile)).toBe("created");
-    const r = await g.pushAndSettle("no change: reconcile with the key");
+    // A new commit (empty) is the git way to have Flux try again now rather than at its retry interval.
+    g.git("commit", "--quiet", "--allow-empty", "-m", "reconcile with the key");
+    const r = await g.pushAndSettle("reconcile with the key");
     expectReady(r, ["secrets", "infra", "monitoring"]);
     const show = spawnSync(process.execPath, [join(REPO, "bin", "bonsai.js"), "secrets", "show", "grafana-admin"], {
       cwd: g.clone,
