@@ -9,6 +9,7 @@ import { clusterLayers } from "../../lib/render/layers";
 import { platformObjects, renderPlatform } from "../../lib/render/platform";
 import type { Kubectl } from "./apply-layers";
 import { alignDatabaseSecret } from "./app-images";
+import { ingressTlsBeforeLayer } from "./local-tls";
 import { releasePendingHelmReleases } from "./helm-releases";
 import { ensureSecrets, missingSecrets } from "./platform-secrets";
 import { REPO_ROOT } from "./state";
@@ -72,7 +73,11 @@ export async function reconcileFromGit(
   say("Flux is reconciling clusters/local; waiting for every layer's Ready condition");
 
   // While Flux works: stand-in Secrets once their namespaces exist, volumes for the claims.
-  const needs = missingSecrets(platformObjects(renderPlatform(REPO_ROOT)));
+  const platform = platformObjects(renderPlatform(REPO_ROOT));
+  const needs = missingSecrets(platform);
+  // The ingress controller's TLS Secret (the controller exits without it), once its namespace exists.
+  let tls = false;
+  const ingressTls = ingressTlsBeforeLayer(kubectl, () => platform);
   const stand: string[] = [];
   const released: string[] = [];
   const helper = setInterval(() => {
@@ -80,6 +85,10 @@ export async function reconcileFromGit(
     released.push(
       ...releasePendingHelmReleases(kubectl, { kube: ["--kubeconfig", cp.kubeconfig], gitDir: remote.bareDir }),
     );
+    if (!tls && kubectl(["get", "namespace", "ingress-nginx"]).code === 0) {
+      tls = true;
+      notes.push(...ingressTls(platform));
+    }
     for (const need of needs.filter(n => !stand.includes(`${n.namespace}/${n.name}`)))
       if (kubectl(["get", "namespace", need.namespace]).code === 0) stand.push(...ensureSecrets(kubectl, [need]));
   }, 2000);
