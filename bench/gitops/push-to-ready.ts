@@ -3,7 +3,8 @@
  * commit (and the changed object is live), on the embedded plane with the guardrails in the loop. Side by side in
  * the same run, the baseline: the same change applied directly with `kubectl apply --server-side` (no git, no
  * Flux), time until it is live. Written to bench/results/gitops.json.
- * Usage: npx tsx bench/gitops/push-to-ready.ts [rounds=8]
+ * Usage: npx tsx bench/gitops/push-to-ready.ts [rounds=8]   (BONSAI_BENCH_MODULE=0: without the guardrails, whose
+ * `pepr dev` needs port 3000 to itself)
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -23,7 +24,8 @@ const configMap = (value: string) => ({
 });
 
 async function main(): Promise<void> {
-  const g = await startGitOps({ module: true });
+  const withModule = process.env.BONSAI_BENCH_MODULE !== "0";
+  const g = await startGitOps({ module: withModule });
   try {
     const file = join(g.clone, "apps/monitoring/bench-push.yaml");
     writeFileSync(file, stringify(configMap("0")));
@@ -71,6 +73,7 @@ async function main(): Promise<void> {
       machine: machineInfo(),
       load: loadNow(),
       rounds: ROUNDS,
+      guardrails: withModule ? "pepr dev (admission in the loop)" : "off",
       layers: g.layers.length + 1,
       firstReconcileSeconds: round(first.seconds, 1),
       ms: s,

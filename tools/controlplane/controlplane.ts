@@ -7,7 +7,17 @@ import { startApiserver, StartContext, startControllers, startEtcd, startKwok, s
 import { KubeApi } from "./kube-api";
 import { createPki, kubeconfigYaml, Pki } from "./pki";
 import { respondsOk } from "./probe";
-import { isAlive, isOurs, readPidFile, startProcess, Started, stopProcesses, tail, writePidFile } from "./processes";
+import {
+  isAlive,
+  isOurs,
+  readPidFile,
+  startProcess,
+  Started,
+  stopProcesses,
+  stopRecordedProcesses,
+  tail,
+  writePidFile,
+} from "./processes";
 
 export { FAKE_NODE } from "./components";
 
@@ -108,10 +118,7 @@ export class ControlPlane {
 
   /** Reattaches to a control plane a previous `bonsai up` left running, to stop it. */
   static async stopStateDir(stateDir: string): Promise<string[]> {
-    const procs = readPidFile(stateDir);
-    const running = procs.filter(p => isAlive(p.pid) && isOurs(p.pid, stateDir));
-    await stopProcesses(procs, stateDir);
-    return running.map(p => `${p.name} (pid ${p.pid})`);
+    return stopRecordedProcesses(stateDir);
   }
 
   /** Components that died since start, with the tail of their logs. */

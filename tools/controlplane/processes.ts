@@ -121,6 +121,18 @@ export async function stopProcesses(
   }
 }
 
+/**
+ * Stops what a PID file in `stateDir` records (those still alive and ours), empties the file, and names what it
+ * stopped: how `bonsai down` reaches processes a previous `bonsai up` left running.
+ */
+export async function stopRecordedProcesses(stateDir: string): Promise<string[]> {
+  const procs = readPidFile(stateDir);
+  const running = procs.filter(p => isAlive(p.pid) && isOurs(p.pid, stateDir));
+  await stopProcesses(procs, stateDir);
+  if (procs.length) writePidFile(stateDir, []);
+  return running.map(p => `${p.name} (pid ${p.pid})`);
+}
+
 export const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns true; fails with `describe()` (e.g. a log tail) on timeout or when `dead()` says so. */

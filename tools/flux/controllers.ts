@@ -6,12 +6,10 @@ import type { ControlPlane } from "../controlplane/controlplane";
 import { respondsOk } from "../controlplane/probe";
 import {
   freePort,
-  isAlive,
-  isOurs,
-  readPidFile,
   startProcess,
   Started,
   stopProcesses,
+  stopRecordedProcesses,
   tail,
   waitFor,
   writePidFile,
@@ -187,11 +185,7 @@ export class FluxControllers {
 
   /** Stops the controllers a previous `bonsai up` left running in `stateDir`, by their recorded PIDs. */
   static async stopStateDir(stateDir: string): Promise<string[]> {
-    const procs = readPidFile(stateDir);
-    const running = procs.filter(p => isAlive(p.pid) && isOurs(p.pid, stateDir));
-    await stopProcesses(procs, stateDir);
-    writePidFile(stateDir, []);
-    return running.map(p => `${p.name} (pid ${p.pid})`);
+    return stopRecordedProcesses(stateDir);
   }
 
   /** Controllers that died since start, with their log tails. */
