@@ -97,6 +97,23 @@ describe("bonsai up on k3d (Docker and k3d stood in for)", () => {
     expect(kubectl(["get", "statefulset", "postgresql", "-n", "infra"]).code).toBe(0);
   });
 
+  it("leaves what Flux would adopt: kustomize-controller's field manager and labels, Helm releases of our chart", () => {
+    const pg = JSON.parse(
+      kubectl(["get", "statefulset", "postgresql", "-n", "infra", "-o", "json", "--show-managed-fields"]).stdout,
+    );
+    expect(pg.metadata.labels["kustomize.toolkit.fluxcd.io/name"]).toBe("infra");
+    expect(pg.metadata.labels["kustomize.toolkit.fluxcd.io/namespace"]).toBe("flux-system");
+    expect(pg.metadata.managedFields.map((f: { manager: string }) => f.manager)).toContain("kustomize-controller");
+    // Installed by Helm as helm-controller would: its release in storage, its origin labels on the objects.
+    const fe = JSON.parse(kubectl(["get", "deployment", "frontend", "-n", "frontend", "-o", "json"]).stdout);
+    expect(fe.metadata.labels["helm.toolkit.fluxcd.io/name"]).toBe("frontend");
+    expect(fe.metadata.labels["helm.toolkit.fluxcd.io/namespace"]).toBe("frontend");
+    expect(fe.metadata.annotations["meta.helm.sh/release-name"]).toBe("frontend");
+    expect(kubectl(["get", "secret", "-n", "frontend", "-l", "owner=helm,name=frontend", "-o", "name"]).stdout).toMatch(
+      /sh\.helm\.release\.v1\.frontend\.v\d+/,
+    );
+  });
+
   it("stands in random Secrets for the SOPS-encrypted ones, labelled, and names them", () => {
     const secrets = ["infra/postgresql-credentials", "infra/pgadmin-credentials", "monitoring/grafana-admin"];
     const values = secrets.map(id => {
