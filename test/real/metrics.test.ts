@@ -6,7 +6,7 @@
 // holds are seen waiting; stopping PgBouncer fires PgBouncerDown, and the consumer group, which cannot apply what it
 // reads any more, falls behind: KafkaConsumerLagGrowing fires.
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { KubeObject } from "../../capabilities/k8s/object";
@@ -156,6 +156,11 @@ test("the programs that run here are scraped (up == 1), and those that cannot sh
     apps: "1",
     guardrails: "0",
   });
+});
+
+test("the PgBouncer exporter writes no file of its own (its root filesystem is read-only in the pod)", () => {
+  // A stray "stdout" file here was `--log-file stdout` taken for a path (the exporter compares by identity).
+  expect(readdirSync(exporters[1].stateDir).sort()).toEqual(["config.yml", "pgbouncer-exporter.log"]);
 });
 
 test("a down target is an alert (TargetDown pending on the tree's rule), not silence", async () => {

@@ -21,6 +21,8 @@ import { rewriteArgs } from "./store";
 export interface Exporter {
   /** host:port to scrape. */
   target: string;
+  /** Its working directory (the harness's own files: config, log). */
+  stateDir: string;
   process: RealProcess;
   stop(): Promise<void>;
 }
@@ -79,7 +81,7 @@ export async function startPostgresExporter(opts: Options): Promise<Exporter> {
   });
   const target = `127.0.0.1:${port}`;
   await waitForMetrics(process, target, "postgres_exporter");
-  return { target, process, stop: async () => (await process.stop(), removeStateDir(state)) };
+  return { target, stateDir: state, process, stop: async () => (await process.stop(), removeStateDir(state)) };
 }
 
 /**
@@ -145,8 +147,9 @@ export async function startPgbouncerExporter(opts: Options): Promise<Exporter> {
   if (!args.includes(file))
     throw new Error("Deployment pgbouncer-exporter: args do not name /etc/pgbouncer-exporter/config.yml");
   const bin = pgbouncerExporterBinary(imageTag(w.container.image ?? ""));
-  const process = spawnReal({ name: "pgbouncer-exporter", command: bin, args, env, stateDir: state });
+  // In its state dir: anything it writes relative to its working directory stays there.
+  const process = spawnReal({ name: "pgbouncer-exporter", command: bin, args, env, stateDir: state, cwd: state });
   const target = `127.0.0.1:${port}`;
   await waitForMetrics(process, target, "pgbouncer exporter");
-  return { target, process, stop: async () => (await process.stop(), removeStateDir(state)) };
+  return { target, stateDir: state, process, stop: async () => (await process.stop(), removeStateDir(state)) };
 }
