@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { collectFootprint } from "../../lib/footprint/collect";
-import { MAC_MINI } from "../../lib/footprint/compute";
+import { MAC_MINI } from "../../lib/footprint/verdict";
 import { formatFootprint } from "../../lib/footprint/format";
 import { printHelp, runCommand, UsageError } from "../run-command";
 

@@ -6,7 +6,8 @@ import { KubeObject, record } from "../../capabilities/k8s/object";
 import { localChartRelease } from "../render/helm-release";
 import { loadInputs } from "../render/inputs";
 import { renderPlatform, REPO_ROOT } from "../render/platform";
-import { computeFootprint, Footprint, verdict, Verdict } from "./compute";
+import { computeFootprint, Footprint } from "./compute";
+import { verdict, Verdict } from "./verdict";
 
 /** k3s's bundled components that request resources (its coredns.yaml and metrics-server manifests). */
 export const K3S_BUNDLED: KubeObject[] = [

@@ -1,5 +1,6 @@
 import { refText } from "../../capabilities/k8s/object";
-import { MAC_MINI, NamespaceFootprint } from "./compute";
+import type { NamespaceFootprint } from "./compute";
+import { MAC_MINI } from "./verdict";
 import type { FootprintReport } from "./collect";
 
 const cores = (v: number) => (v ? `${Math.round(v * 1000)}m` : "0");

@@ -1,11 +1,6 @@
 import type { KubeObject } from "../../capabilities/k8s/object";
-import {
-  computeFootprint,
-  containerAmounts,
-  defaultsByNamespace,
-  podAmounts,
-  verdict,
-} from "../../lib/footprint/compute";
+import { computeFootprint, containerAmounts, defaultsByNamespace, podAmounts } from "../../lib/footprint/compute";
+import { verdict } from "../../lib/footprint/verdict";
 import { collectFootprint } from "../../lib/footprint/collect";
 import { formatFootprint } from "../../lib/footprint/format";
 import { platformObjects, renderPlatform } from "../../lib/render";
