@@ -25,27 +25,10 @@ export interface ExemptionProblem {
   message: string;
 }
 
-/**
- * Reads and validates an Exemption object. Every problem names the field path and the fix; an
- * exemption with any problem is not used (a half-understood exemption is worse than none).
- */
-export function parseExemption(
-  obj: KubeObject,
-  known: ReadonlyMap<string, readonly string[]>,
-): { exemption?: Exemption; problems: ExemptionProblem[] } {
-  const problems: ExemptionProblem[] = [];
-  const meta = record<V1ObjectMeta>(obj.metadata) ?? {};
-  const spec = record(obj.spec);
-  if (!spec)
-    return {
-      problems: [{ path: "spec", message: "is missing; an Exemption needs spec.reason, spec.policies and spec.match" }],
-    };
+type Known = ReadonlyMap<string, readonly string[]>;
 
-  const reason = spec.reason;
-  if (typeof reason !== "string" || reason.trim().length < 10) {
-    problems.push({ path: "spec.reason", message: "must say why the exemption is needed (at least 10 characters)" });
-  }
-
+/** spec.policies: known policies and their rules ("*" or none: every rule). */
+function parsePolicies(spec: Record<string, unknown>, known: Known, problems: ExemptionProblem[]) {
   const policies = new Map<string, Set<string>>();
   const entries = list(spec.policies);
   if (!entries.length)
@@ -77,7 +60,11 @@ export function parseExemption(
     for (const r of rules) set.add(String(r));
     policies.set(policy, set);
   });
+  return policies;
+}
 
+/** spec.match: exact namespaces, optional kinds and name patterns (RE2, bounded). */
+function parseMatch(spec: Record<string, unknown>, problems: ExemptionProblem[]) {
   const match = record(spec.match);
   if (!match)
     problems.push({ path: "spec.match", message: "is missing; say which namespaces (and kinds, names) it covers" });
@@ -112,19 +99,29 @@ export function parseExemption(
     if (compiled.pattern) names.push(compiled.pattern);
     else problems.push({ path: `spec.match.names[${i}]`, message: `${JSON.stringify(pattern)} ${compiled.problem}` });
   });
+  return { namespaces: new Set(namespaces.map(String)), kinds: new Set(kinds.map(String)), names };
+}
 
+/**
+ * Reads and validates an Exemption object. Every problem names the field path and the fix; an
+ * exemption with any problem is not used (a half-understood exemption is worse than none).
+ */
+export function parseExemption(obj: KubeObject, known: Known): { exemption?: Exemption; problems: ExemptionProblem[] } {
+  const problems: ExemptionProblem[] = [];
+  const meta = record<V1ObjectMeta>(obj.metadata) ?? {};
+  const spec = record(obj.spec);
+  if (!spec)
+    return {
+      problems: [{ path: "spec", message: "is missing; an Exemption needs spec.reason, spec.policies and spec.match" }],
+    };
+  const reason = spec.reason;
+  if (typeof reason !== "string" || reason.trim().length < 10) {
+    problems.push({ path: "spec.reason", message: "must say why the exemption is needed (at least 10 characters)" });
+  }
+  const policies = parsePolicies(spec, known, problems);
+  const match = parseMatch(spec, problems);
   if (problems.length) return { problems };
-  return {
-    problems,
-    exemption: {
-      name: String(meta.name ?? ""),
-      reason: String(reason),
-      policies,
-      namespaces: new Set(namespaces.map(String)),
-      kinds: new Set(kinds.map(String)),
-      names,
-    },
-  };
+  return { problems, exemption: { name: String(meta.name ?? ""), reason: String(reason), policies, ...match } };
 }
 
 /** Whether the exemption covers this result: its policy and rule, the resource's namespace, kind and name. */
