@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { platformObjects, renderPlatform, REPO_ROOT } from "../../lib/render";
 import { ingressHosts, ingressTlsBeforeLayer, localCa, tlsSecretsReferenced } from "../../cli/up/local-tls";
 import { E2eCluster, SETUP_TIMEOUT_MS, startCluster } from "./cluster";
+import { applyLayers, Kubectl } from "../../cli/up/apply-layers";
 import { readFileSync } from "node:fs";
 
 let cluster: E2eCluster;
@@ -71,3 +72,24 @@ test("an existing Secret (yours, or from an earlier run) is left alone", () => {
   expect(ingressTlsBeforeLayer(cluster.kubectl, () => objects, caDir)(objects)).toEqual([]);
   expect(secretData().metadata.resourceVersion).toBe(before);
 });
+
+test("bonsai up's layer walk creates the Secret before it applies the controller's Deployment", async () => {
+  cluster.kubectl(["delete", "secret", "bonsai-local-tls", "-n", "ingress-nginx"]);
+  let secretAtControllerApply: boolean | undefined;
+  const watching: Kubectl = (args, input) => {
+    if (
+      secretAtControllerApply === undefined &&
+      input?.includes("name: ingress-nginx-controller") &&
+      input.includes("kind: Deployment")
+    )
+      secretAtControllerApply =
+        cluster.kubectl(["get", "secret", "bonsai-local-tls", "-n", "ingress-nginx"]).code === 0;
+    return cluster.kubectl(args, input);
+  };
+  const { notes } = await applyLayers(REPO_ROOT, watching, {
+    progress: () => undefined,
+    beforeLayer: ingressTlsBeforeLayer(watching, () => objects, caDir),
+  });
+  expect(secretAtControllerApply).toBe(true);
+  expect(notes.join("\n")).toMatch(/bonsai-local-tls created from the local CA/);
+}, 600_000);
