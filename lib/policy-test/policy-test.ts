@@ -5,8 +5,7 @@ import type { Level } from "../../capabilities/engine/policy";
 import type { PolicyResult, ResultStatus } from "../../capabilities/engine/result";
 import { policyNamed } from "../../capabilities/engine/registry";
 import { auditObjects } from "../audit/run-audit";
-import { InputError, loadInputs } from "../render";
-import { parse } from "yaml";
+import { InputError, loadInputs, parseYamlValue } from "../render";
 
 /** The file name of a policy's declarative test, beside its fixtures (Kyverno's kyverno-test.yaml, our shape). */
 export const POLICY_TEST_FILE = "bonsai-test.yaml";
@@ -41,12 +40,7 @@ const STATUSES: readonly ResultStatus[] = ["pass", "fail", "warn", "error", "ski
 /** Reads and validates a test file; every problem names the file, the field and the fix. */
 export function readPolicyTest(file: string): PolicyTest {
   const bad = (path: string, msg: string) => new InputError(`${file}: ${path} ${msg}`);
-  let doc: unknown;
-  try {
-    doc = parse(readFileSync(file, "utf8"));
-  } catch (err) {
-    throw new InputError(`${file}: invalid YAML: ${(err as Error).message}`);
-  }
+  const doc = parseYamlValue(readFileSync(file, "utf8"), file);
   if (!isRecord(doc)) throw bad("(root)", "must be a mapping with name, resources and expect");
   const resources = list(doc.resources);
   if (!resources.length || resources.some(r => typeof r !== "string"))

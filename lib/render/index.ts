@@ -11,7 +11,7 @@
  *
  * kustomize and helm come from tools/kustomize.ts and tools/helm.ts (built once from the Go module proxy).
  */
-export { parseObjects, parseYaml, InputError } from "./yaml";
+export { parseObjects, parseYaml, parseYamlValue, InputError } from "./yaml";
 export type { ForeignDocument, SourcedObject } from "./yaml";
 export { clusterLayers, isFluxKustomization, orderLayers } from "./layers";
 export type { Layer } from "./layers";

@@ -1,4 +1,4 @@
-import { CORE_SCHEMA, loadAll, Type, YAMLException } from "js-yaml";
+import { CORE_SCHEMA, load, loadAll, Type, YAMLException } from "js-yaml";
 import { isRecord, KubeObject } from "../../capabilities/k8s/object";
 
 /** An object read from the inputs, and where it came from (for messages and report properties). */
@@ -61,6 +61,19 @@ export function parseYaml(text: string, source: string): { objects: SourcedObjec
     objects.push({ object: obj, source: where });
   });
   return { objects, foreign };
+}
+
+/** One YAML document that is not a Kubernetes object (a tool's config, a policy test), read the same way. */
+export function parseYamlValue(text: string, source: string): unknown {
+  try {
+    return load(text, { filename: source, schema: KUBERNETES_YAML });
+  } catch (err) {
+    if (err instanceof YAMLException) {
+      const at = err.mark ? `${source}:${err.mark.line + 1}:${err.mark.column + 1}` : source;
+      throw new InputError(`${at}: invalid YAML: ${err.reason}`);
+    }
+    throw err;
+  }
 }
 
 /** The Kubernetes objects of a YAML text (kustomize or helm output), without their sources. */
