@@ -21,26 +21,34 @@ describe("RefreshingList (the admission path's copy of cluster lists)", () => {
   });
 
   it("reloads in the background, without waiting, once the list is half the asked-for age", async () => {
-    let calls = 0;
-    let release: () => void = () => {};
-    const list = new RefreshingList(
-      "x",
-      async () => {
-        calls++;
-        if (calls > 1) await new Promise<void>(r => (release = r));
-        return [obj(`v${calls}`)];
-      },
-      60_000,
-    );
-    await list.items();
-    await new Promise(r => setTimeout(r, 60));
-    // 60 ms old, asked for at most 100 ms: served at once, a reload started behind it
-    expect(await list.items(100)).toEqual([obj("v1")]);
-    expect(calls).toBe(2);
-    release();
-    await new Promise(r => setTimeout(r, 10));
-    expect(await list.items(100)).toEqual([obj("v2")]);
-    expect(calls).toBe(2);
+    // The clock is the test's own: a loaded machine must not turn "10 ms later" into "another half-age reload"
+    let now = 1_000_000;
+    const clock = jest.spyOn(Date, "now").mockImplementation(() => now);
+    try {
+      let calls = 0;
+      let release: () => void = () => {};
+      const list = new RefreshingList(
+        "x",
+        async () => {
+          calls++;
+          if (calls > 1) await new Promise<void>(r => (release = r));
+          return [obj(`v${calls}`)];
+        },
+        60_000,
+      );
+      await list.items();
+      now += 60;
+      // 60 ms old, asked for at most 100 ms: served at once, a reload started behind it
+      expect(await list.items(100)).toEqual([obj("v1")]);
+      expect(calls).toBe(2);
+      release();
+      await new Promise(r => setImmediate(r));
+      now += 10;
+      expect(await list.items(100)).toEqual([obj("v2")]);
+      expect(calls).toBe(2);
+    } finally {
+      clock.mockRestore();
+    }
   });
 
   it("keeps the last known list when a reload fails", async () => {
