@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseAllDocuments, stringify } from "yaml";
+import { parseAllDocuments } from "yaml";
 import { ComponentNetwork, KUBERNETES_SERVICE_IP, SERVICE_CIDR } from "./cluster-network";
 import type { ControlPlane, Progress } from "./controlplane";
 import { Pki } from "./pki";
@@ -145,25 +145,22 @@ export async function startControllers(ctx: StartContext): Promise<void> {
  * kwok's stage definitions, leaving pods of `namespaces` alone: a local kubelet (pod-runner.ts) runs those as
  * processes and reports their status itself, so kwok must not mark them Running or Ready before they are.
  */
-function stagesExcluding(stagesFile: string, namespaces: string[], stateDir: string): string {
+export function stagesExcluding(stagesFile: string, namespaces: string[], stateDir: string): string {
   if (!namespaces.length) return stagesFile;
-  const docs = parseAllDocuments(readFileSync(stagesFile, "utf8")).map(d => d.toJS() as KwokStage);
-  for (const stage of docs) {
-    if (stage.spec?.resourceRef?.kind !== "Pod") continue;
-    stage.spec.selector ??= {};
-    stage.spec.selector.matchExpressions ??= [];
-    stage.spec.selector.matchExpressions.push({ key: ".metadata.namespace", operator: "NotIn", values: namespaces });
+  // Edited as YAML documents, not re-serialised objects: the status templates are block scalars whose line
+  // breaks are YAML of their own, and only the added selector lines may change.
+  const docs = parseAllDocuments(readFileSync(stagesFile, "utf8"));
+  for (const doc of docs) {
+    if (doc.getIn(["spec", "resourceRef", "kind"]) !== "Pod") continue;
+    const expression = { key: ".metadata.namespace", operator: "NotIn", values: namespaces };
+    if (doc.hasIn(["spec", "selector", "matchExpressions"]))
+      doc.addIn(["spec", "selector", "matchExpressions"], doc.createNode(expression));
+    else doc.setIn(["spec", "selector", "matchExpressions"], doc.createNode([expression]));
   }
   const file = join(stateDir, "kwok-stages.yaml");
-  writeFileSync(file, docs.map(d => stringify(d)).join("---\n"));
+  // Each document keeps its own "---" marker from the source.
+  writeFileSync(file, docs.map(d => d.toString()).join(""));
   return file;
-}
-
-interface KwokStage {
-  spec?: {
-    resourceRef?: { kind?: string };
-    selector?: { matchExpressions?: { key: string; operator: string; values?: string[] }[] };
-  };
 }
 
 export async function startKwok(
