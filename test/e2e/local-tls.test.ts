@@ -89,6 +89,7 @@ test("bonsai up's layer walk creates the Secret before it applies the controller
   const { notes } = await applyLayers(REPO_ROOT, watching, {
     progress: () => undefined,
     beforeLayer: ingressTlsBeforeLayer(watching, () => objects, caDir),
+    helmKube: ["--kubeconfig", cluster.cp.kubeconfig],
   });
   expect(secretAtControllerApply).toBe(true);
   expect(notes.join("\n")).toMatch(/bonsai-local-tls created from the local CA/);
