@@ -95,16 +95,25 @@ export async function applyLayers(
     beforeLayer?: (objects: KubeObject[]) => string[];
     /** How helm reaches the cluster (--kubeconfig / --kube-context), for our chart's HelmReleases. */
     helmKube: string[];
+    /** Which folder of clusters/ (default local). */
+    cluster?: string;
+    /** What the target cannot take, left out of each layer (e.g. pod-served webhooks on the embedded plane). */
+    leaveOut?: (objects: KubeObject[]) => { objects: KubeObject[]; left: string[] };
   },
 ): Promise<{ applied: AppliedLayer[]; notes: string[]; objects: KubeObject[] }> {
   const applied: AppliedLayer[] = [];
   const notes: string[] = [];
   const all: KubeObject[] = [];
-  for (const layer of clusterLayers(repoRoot)) {
+  for (const layer of clusterLayers(repoRoot, opts.cluster)) {
     opts.progress(`applying layer ${layer.name} (${layer.path})`);
     const rendered = renderLayer(layer, repoRoot);
     notes.push(...rendered.notes);
-    const objects = asFluxApplies(rendered.objects, layer.name);
+    let objects = asFluxApplies(rendered.objects, layer.name);
+    if (opts.leaveOut) {
+      const r = opts.leaveOut(objects);
+      objects = r.objects;
+      if (r.left.length) notes.push(`layer ${layer.name}: left out ${r.left.join(", ")}`);
+    }
     all.push(...objects, ...rendered.fromCharts);
     notes.push(...(opts.beforeLayer?.(objects) ?? []));
     const denied = await applyObjects(kubectl, objects, opts.retry, FLUX_MANAGER);

@@ -20,10 +20,15 @@ export interface E2eCluster {
   diagnostics(): string;
 }
 
-export async function startCluster(opts: { module: boolean; env?: NodeJS.ProcessEnv }): Promise<E2eCluster> {
+export async function startCluster(opts: {
+  module: boolean;
+  env?: NodeJS.ProcessEnv;
+  /** kwok nodes to register (default 1). */
+  kwokNodes?: number;
+}): Promise<E2eCluster> {
   const stateDir = mkdtempSync(join(tmpdir(), "bonsai-e2e-"));
   const progress = (m: string) => process.stderr.write(`[e2e] ${m}\n`);
-  const cp = await ControlPlane.start({ stateDir, progress });
+  const cp = await ControlPlane.start({ stateDir, progress, kwokNodes: opts.kwokNodes });
   let dev: PeprDev | undefined;
   try {
     if (opts.module) dev = await PeprDev.start(cp, { progress, env: opts.env });

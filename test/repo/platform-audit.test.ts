@@ -1,21 +1,9 @@
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
-import type { ReportList } from "../../capabilities/reports/policy-report";
-import { REPO } from "./rendered";
+import { auditCli } from "./audit-cli";
 
 // The whole tree must pass the guardrails it ships, with holes only where an Exemption says why.
 describe("bonsai audit over the GitOps tree", () => {
-  const r = spawnSync(
-    process.execPath,
-    [join(REPO, "bin", "bonsai.js"), "audit", "--format", "json", "apps", "clusters/local"],
-    {
-      cwd: REPO,
-      encoding: "utf8",
-      timeout: 300_000,
-    },
-  );
-  const results =
-    r.status === 0 || r.status === 1 ? (JSON.parse(r.stdout) as ReportList).items.flatMap(i => i.results) : [];
+  const r = auditCli(["apps", "clusters/local"]);
+  const results = r.results;
 
   it("exits 0 with no fail or error", () => {
     const bad = results.filter(x => x.result === "fail" || x.result === "error");

@@ -12,6 +12,9 @@ const INSECURE = { rejectUnauthorized: false };
 
 export const FAKE_NODE = "kwok-node-0";
 
+/** The names of the fake nodes a control plane with `count` kwok nodes registers (the first is FAKE_NODE). */
+export const fakeNodeNames = (count = 1): string[] => Array.from({ length: count }, (_, i) => `kwok-node-${i}`);
+
 /** Admission plugins on, as in a real cluster: the module must work beside them, not instead of them. */
 const ADMISSION_PLUGINS = [
   "NamespaceLifecycle",
@@ -167,8 +170,10 @@ export async function startKwok(
   ctx: StartContext,
   kwok: { kwok: string; stagesFile: string },
   localPodNamespaces: string[],
+  nodeCount = 1,
 ): Promise<void> {
-  ctx.progress("starting kwok with one fake node");
+  const nodes = fakeNodeNames(nodeCount);
+  ctx.progress(`starting kwok with ${nodes.length === 1 ? "one fake node" : `${nodes.length} fake nodes`}`);
   const kw = ctx.start("kwok", kwok.kwok, [
     `--kubeconfig=${ctx.cp.internalKubeconfig}`,
     "--manage-all-nodes=false",
@@ -180,14 +185,16 @@ export async function startKwok(
     `--server-address=127.0.0.1:${ctx.network.ports.kwok}`,
     "--node-lease-duration-seconds=40",
   ]);
-  const node = ctx.cp.kubectl(["apply", "-f", "-"], fakeNodeYaml());
-  if (node.code !== 0) throw new Error(`registering the kwok node failed: ${node.stderr}`);
+  const node = ctx.cp.kubectl(["apply", "-f", "-"], nodes.map(fakeNodeYaml).join("---\n"));
+  if (node.code !== 0) throw new Error(`registering the kwok nodes failed: ${node.stderr}`);
+  const ready = 'jsonpath={range .items[*]}{.status.conditions[?(@.type=="Ready")].status}{"\\n"}{end}';
   await waitFor(
-    "kwok node Ready",
+    "kwok nodes Ready",
     async () =>
       ctx.cp
-        .kubectl(["get", "node", FAKE_NODE, "-o", 'jsonpath={.status.conditions[?(@.type=="Ready")].status}'])
-        .stdout.trim() === "True",
+        .kubectl(["get", "nodes", "-o", ready])
+        .stdout.split("\n")
+        .filter(s => s === "True").length === nodes.length,
     { timeoutMs: 60_000, dead: deadOrUndefined(kw), describe: () => tail(kw.log) },
   );
 }
@@ -210,16 +217,16 @@ export function startLocalKubelet(ctx: StartContext, namespaces: string[]): void
   ]);
 }
 
-function fakeNodeYaml(): string {
+function fakeNodeYaml(name: string): string {
   return `apiVersion: v1
 kind: Node
 metadata:
-  name: ${FAKE_NODE}
+  name: ${name}
   annotations:
     kwok.x-k8s.io/node: fake
     node.alpha.kubernetes.io/ttl: "0"
   labels:
-    kubernetes.io/hostname: ${FAKE_NODE}
+    kubernetes.io/hostname: ${name}
     kubernetes.io/os: linux
     kubernetes.io/arch: amd64
     type: kwok

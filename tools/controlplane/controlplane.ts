@@ -19,15 +19,17 @@ import {
   writePidFile,
 } from "./processes";
 
-export { FAKE_NODE } from "./components";
+export { FAKE_NODE, fakeNodeNames } from "./components";
 
 export type Progress = (message: string) => void;
 
 export interface ControlPlaneOptions {
   /** Where certificates, data, logs, the kubeconfig and the PID file go. */
   stateDir: string;
-  /** Start kwok and register one fake node (default true). */
+  /** Start kwok and register fake nodes (default true). */
   kwok?: boolean;
+  /** How many kwok nodes to register (default 1): kwok-node-0, kwok-node-1, … (the multi-node overlay uses 3). */
+  kwokNodes?: number;
   /** Keep the processes running after this Node process exits (`bonsai up`). */
   detach?: boolean;
   /**
@@ -106,7 +108,7 @@ export class ControlPlane {
         mode: 0o600,
       });
       await startControllers(ctx);
-      if (kwok) await startKwok(ctx, kwok, opts.localPodNamespaces ?? []);
+      if (kwok) await startKwok(ctx, kwok, opts.localPodNamespaces ?? [], opts.kwokNodes);
       if (opts.localPodNamespaces?.length) startLocalKubelet(ctx, opts.localPodNamespaces);
       progress(`control plane ready at ${server}`);
       return cp;
