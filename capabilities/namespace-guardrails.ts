@@ -1,8 +1,7 @@
 import { Capability, a, K8s, Log } from "pepr";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { isAppNamespace } from "./config/platform";
-import { declaredByCluster, guardrailObjectsFor, isManagedGuardrail } from "./config/namespace-guardrails";
-import { admissionContext } from "./live-state";
+import { guardrailObjectsFor, isManagedGuardrail } from "./config/namespace-guardrails";
 
 /**
  * Keeps every app namespace's ResourceQuota, LimitRange, default-deny and DNS egress in place: applied
@@ -22,10 +21,7 @@ const KINDS: Record<string, typeof a.GenericKind> = {
 };
 
 export async function ensureGuardrails(namespace: string): Promise<void> {
-  const { exemptions } = await admissionContext();
   for (const obj of guardrailObjectsFor(namespace)) {
-    // A quota the cluster sizes itself, with an Exemption of the caps saying why, is the cluster's to keep.
-    if (declaredByCluster(obj, exemptions)) continue;
     // force: the module owns these fields; a hand edit is drift to undo, not a conflict to report.
     await K8s(KINDS[obj.kind as string]).Apply(obj as KubernetesObject, { force: true });
   }

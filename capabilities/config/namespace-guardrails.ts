@@ -1,7 +1,5 @@
 import { DNS, isAppNamespace, LIMIT_RANGE, NETWORK, QUOTA } from "./platform";
 import type { KubeObject } from "../k8s/object";
-import { covers, Exemption } from "../engine/exemptions";
-import { PolicyResult, resourceRef } from "../engine/result";
 
 const LABELS = { "app.kubernetes.io/managed-by": "bonsai-guardrails", "app.kubernetes.io/part-of": "bonsai" };
 
@@ -65,27 +63,4 @@ export function isManagedGuardrail(
 ): boolean {
   if (!namespace || !isAppNamespace(namespace)) return false;
   return guardrailObjectsFor(namespace).some(o => o.kind === kind && o.metadata?.name === name);
-}
-
-/** The caps rule that judges each managed kind whose values a cluster may size itself. */
-const CAP_RULES: Record<string, string> = { ResourceQuota: "quota-within-caps", LimitRange: "limitrange-within-caps" };
-
-/**
- * Whether a cluster declares this managed object itself: an Exemption of the platform caps for exactly this
- * object (the multi-node overlay's larger infra quota, docs/multi-node.md) means the module must not put the
- * seed's values back over it. Everything else the module keeps restoring.
- */
-export function declaredByCluster(obj: KubeObject, exemptions: readonly Exemption[]): boolean {
-  const rule = CAP_RULES[String(obj.kind)];
-  if (!rule) return false;
-  const probe: PolicyResult = {
-    policy: "resource-caps",
-    rule,
-    result: "fail",
-    message: "",
-    category: "",
-    severity: "medium",
-    resource: resourceRef(obj),
-  };
-  return exemptions.some(e => covers(e, probe));
 }

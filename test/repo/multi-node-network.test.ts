@@ -9,7 +9,7 @@ import { REPO, renderedPlatform } from "./rendered";
 // on every port any of them listens on, is the single node's. The only additions are CloudNativePG's: its
 // operator reaches the database pods' status port, the API server reaches its webhooks.
 const single = renderedPlatform();
-const multi = platformObjects(renderPlatform(REPO, "multi-node"));
+const multi = platformObjects(renderPlatform(REPO, "multi-node"), { withModule: true });
 const cluster = multi.find(o => o.kind === "Cluster" && o.metadata?.name === "postgresql-ha")!;
 
 /** The database pods as CloudNativePG builds them (labels and ports from the operator's own code). */

@@ -6,8 +6,6 @@ import type { KubeObject } from "../../capabilities/k8s/object";
 import { auditCli } from "./audit-cli";
 import { clusterLayers, platformObjects, renderPlatform } from "../../lib/render";
 import { clusterEntry } from "../../lib/render/layers";
-import { buildContext } from "../../capabilities/engine/context";
-import { declaredByCluster, guardrailObjectsFor } from "../../capabilities/config/namespace-guardrails";
 import { CNPG_VERSION, cnpgReleaseManifest, wrapperModuleVersion } from "../../tools/cnpg";
 import { parse, REPO, renderedPlatform } from "./rendered";
 
@@ -16,7 +14,7 @@ import { parse, REPO, renderedPlatform } from "./rendered";
 const ENTRY = join(REPO, "clusters", "multi-node");
 const OVERLAY = join(REPO, "clusters", "overlays", "multi-node");
 const layers = clusterLayers(REPO, "multi-node");
-const rendered = platformObjects(renderPlatform(REPO, "multi-node"));
+const rendered = platformObjects(renderPlatform(REPO, "multi-node"), { withModule: true });
 const key = (o: KubeObject) => `${o.kind} ${o.metadata?.namespace ?? ""}/${o.metadata?.name}`;
 const byKey = (objs: KubeObject[]) => new Map(objs.map(o => [key(o), o]));
 
@@ -42,7 +40,6 @@ describe("clusters/multi-node", () => {
       guardrails: "./clusters/overlays/multi-node/guardrails",
       infra: "./clusters/overlays/multi-node/infra",
       ingress: "./clusters/overlays/multi-node/ingress",
-      namespaces: "./clusters/overlays/multi-node/namespaces",
     });
   });
 
@@ -87,7 +84,6 @@ describe("clusters/multi-node", () => {
     expect(changed).toEqual([
       "Deployment infra/pgbouncer",
       "Deployment ingress-nginx/ingress-nginx-controller",
-      "ResourceQuota infra/compute-quota",
       "Service infra/kafka-headless",
       "StatefulSet infra/kafka",
     ]);
@@ -119,25 +115,6 @@ describe("clusters/multi-node", () => {
   });
 });
 
-describe("the module's namespace reconciler on three nodes", () => {
-  const exemptionsOf = (objects: KubeObject[]) =>
-    buildContext({ limitRanges: [], exemptions: objects.filter(o => o.kind === "Exemption") }).exemptions;
-  const managed = (ns: string, kind: string) => guardrailObjectsFor(ns).find(o => o.kind === kind)!;
-
-  it("leaves infra's larger quota to the cluster, because its Exemption declares it", () => {
-    expect(declaredByCluster(managed("infra", "ResourceQuota"), exemptionsOf(rendered))).toBe(true);
-  });
-
-  it("keeps restoring everything else, and everything on the single node", () => {
-    const multi = exemptionsOf(rendered);
-    for (const ns of ["frontend", "backend", "monitoring"])
-      expect(declaredByCluster(managed(ns, "ResourceQuota"), multi)).toBe(false);
-    for (const kind of ["LimitRange", "NetworkPolicy"])
-      expect(declaredByCluster(managed("infra", kind), multi)).toBe(false);
-    expect(declaredByCluster(managed("infra", "ResourceQuota"), exemptionsOf(renderedPlatform()))).toBe(false);
-  });
-});
-
 describe("bonsai audit over the multi-node layers", () => {
   const paths = layers.map(l => l.path);
   const r = auditCli(paths);
@@ -151,7 +128,7 @@ describe("bonsai audit over the multi-node layers", () => {
     expect([r.status, r.stderr]).toEqual([0, ""]);
   });
 
-  it("skips only what an Exemption with a reason covers: the single node's, plus two of this cluster's", () => {
+  it("skips only what an Exemption with a reason covers: the single node's, plus this cluster's one", () => {
     const exempted = new Set(
       results
         .filter(x => x.properties?.exemption)
@@ -162,7 +139,6 @@ describe("bonsai audit over the multi-node layers", () => {
     expect([...exempted].sort()).toEqual([
       "network-flows egress-destinations infra/allow-cnpg-to-api-server multi-node-cloudnative-pg-flows",
       "network-flows ingress-sources infra/allow-from-cnpg-operator multi-node-cloudnative-pg-flows",
-      "resource-caps quota-within-caps infra/compute-quota multi-node-infra-quota",
       "service-type loadbalancer ingress-nginx/ingress-nginx-controller ingress-loadbalancer",
     ]);
   });
