@@ -93,8 +93,12 @@ function settled(l: LayerStatus, byName: Map<string, LayerStatus>, commit: strin
       return !dep || (dep.ready !== "True" && settled(dep, byName, commit, seen));
     });
   }
+  // A webhook that cannot be called (the guardrails restarting) is retried by Flux: not an answer yet.
+  if (TRANSIENT.test(l.message)) return false;
   return l.ready === "False" && atRevision(l.attemptedRevision, commit) && l.reason !== "Progressing";
 }
+
+const TRANSIENT = /failed calling webhook "[^"]*": failed to call webhook/;
 
 export interface WaitResult {
   layers: LayerStatus[];
