@@ -80,7 +80,9 @@ async function waitForPods(cp: ControlPlane): Promise<{ running: number; total: 
     const list = JSON.parse(cp.kubectl(["get", "pods", "-A", "-o", "json"]).stdout || '{"items":[]}') as {
       items: { status?: { phase?: string } }[];
     };
-    pods = { running: list.items.filter(p => p.status?.phase === "Running").length, total: list.items.length };
+    // A finished Job's pod (Succeeded) is done, not waiting to run.
+    const live = list.items.filter(p => p.status?.phase !== "Succeeded");
+    pods = { running: live.filter(p => p.status?.phase === "Running").length, total: live.length };
     if (pods.total > 0 && pods.running === pods.total) break;
     await sleep(1000);
   }

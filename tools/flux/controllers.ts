@@ -147,7 +147,7 @@ export class FluxControllers {
       const kubeconfig = join(dir, `${name}.kubeconfig`);
       serviceAccountKubeconfig(cp, name, kubeconfig);
       const env = { KUBECONFIG: kubeconfig, RUNTIME_NAMESPACE: FLUX_NAMESPACE };
-      const p = startProcess(name, bin, [...args, ...common], dir, { env, detach: opts.detach });
+      const p = startProcess(name, bin, [...common, ...args], dir, { env, detach: opts.detach });
       procs.push(p);
       writePidFile(dir, procs);
       return p;
@@ -166,6 +166,10 @@ export class FluxControllers {
         `--health-addr=127.0.0.1:${kcHealth}`,
         `--requeue-dependency=${opts.requeueDependency ?? "30s"}`,
         "--no-remote-bases=true",
+        // No flag of kustomize-controller takes a path: this positional argument (ignored by it) puts the state
+        // folder on its command line, which is how `bonsai down` tells our process from a reused PID (isOurs).
+        "--",
+        dir,
       ]);
       for (const [p, port] of [
         [sc, scHealth],
