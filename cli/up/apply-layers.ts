@@ -93,8 +93,8 @@ export async function applyLayers(
     retry?: (stderr: string) => boolean;
     /** Runs before a layer's objects are applied (what must exist first, e.g. the ingress TLS Secret); notes back. */
     beforeLayer?: (objects: KubeObject[]) => string[];
-    /** How helm reaches the cluster (--kubeconfig / --kube-context), for our chart's HelmReleases. */
-    helmKube: string[];
+    /** How helm reaches the cluster (--kubeconfig / --kube-context; none: helm's current context). */
+    helmKube?: string[];
     /** Which folder of clusters/ (default local). */
     cluster?: string;
     /** What the target cannot take, left out of each layer (e.g. pod-served webhooks on the embedded plane). */
@@ -121,7 +121,7 @@ export async function applyLayers(
     let charts = 0;
     if (releases.length) {
       try {
-        const helm = installHelmReleases(releases, { kube: opts.helmKube, source: { checkout: repoRoot } });
+        const helm = installHelmReleases(releases, { kube: opts.helmKube ?? [], source: { checkout: repoRoot } });
         notes.push(...helm.skipped);
         charts = rendered.fromCharts.length;
         if (helm.installed.length)
