@@ -11,6 +11,7 @@ import { K3D_CONTEXT } from "../up/k3d";
 import { readUpRecord, stateDir } from "../up/state";
 import { kubectlBinary } from "./report";
 import { URLS } from "./up";
+import { printHelp, runCommand, UsageError } from "../run-command";
 
 const HELP = `Usage: bonsai smoke [options]
 
@@ -35,10 +36,9 @@ Exit codes: 0 nothing failed, 1 a check failed, 2 bad usage.
 
 const HOST_PORT = /^[A-Za-z0-9.-]{1,253}:\d{1,5}$/;
 
-export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
+export function run(argv: string[]): Promise<number> {
+  return runCommand("smoke", HELP, () => {
+    const { values } = parseArgs({
       args: argv,
       options: {
         kubeconfig: { type: "string" },
@@ -50,27 +50,29 @@ export async function run(argv: string[]): Promise<number> {
         timeout: { type: "string", default: "20" },
         help: { type: "boolean", short: "h", default: false },
       },
-    }));
-  } catch (err) {
-    process.stderr.write(`bonsai smoke: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
-  const timeoutS = Number(values.timeout);
-  if (!Number.isFinite(timeoutS) || timeoutS <= 0 || timeoutS > 600) {
-    process.stderr.write(
-      `bonsai smoke: --timeout must be a number of seconds between 0 and 600, not "${values.timeout}"\n`,
-    );
-    return 2;
-  }
-  for (const flag of ["http", "https", "pgbouncer"] as const)
-    if (values[flag] !== undefined && !HOST_PORT.test(values[flag]!)) {
-      process.stderr.write(`bonsai smoke: --${flag} must be host:port, not "${values[flag]}"\n`);
-      return 2;
-    }
+    });
+    if (values.help) return printHelp(HELP);
+    const timeoutS = Number(values.timeout);
+    if (!Number.isFinite(timeoutS) || timeoutS <= 0 || timeoutS > 600)
+      throw new UsageError(`--timeout must be a number of seconds between 0 and 600, not "${values.timeout}"`);
+    for (const flag of ["http", "https", "pgbouncer"] as const)
+      if (values[flag] !== undefined && !HOST_PORT.test(values[flag]!))
+        throw new UsageError(`--${flag} must be host:port, not "${values[flag]}"`);
+    return smoke(values, timeoutS * 1000);
+  });
+}
+
+interface SmokeOptions {
+  kubeconfig?: string;
+  context?: string;
+  http?: string;
+  https?: string;
+  pgbouncer?: string;
+  ca?: string;
+}
+
+/** Every check against the cluster the options (or `bonsai up`'s record) name; exit 1 when one failed. */
+async function smoke(values: SmokeOptions, timeoutMs: number): Promise<number> {
   const record = readUpRecord(stateDir());
   const k3d = record?.mode === "k3d" || values.context === K3D_CONTEXT;
   const kubeconfig =
@@ -84,7 +86,6 @@ export async function run(argv: string[]): Promise<number> {
   ];
   const binary = kubectlBinary();
   const kubectl = kubectlFor(binary, target);
-  const timeoutMs = timeoutS * 1000;
   const t: DataTargets = {
     http: values.http ?? (k3d ? "127.0.0.1:8080" : undefined),
     https: values.https ?? (k3d ? "127.0.0.1:8443" : undefined),

@@ -4,6 +4,7 @@ import { upEmbedded } from "../up/embedded";
 import type { GitOpsReport } from "../up/gitops";
 import { K3D_CLUSTER, K3D_CONTEXT, k3dAvailable, upK3d } from "../up/k3d";
 import { stateDir, writeUpRecord } from "../up/state";
+import { printHelp, runCommand } from "../run-command";
 
 const HELP = `Usage: bonsai up [--embedded]
 
@@ -44,25 +45,23 @@ const refusals = (denied: string[]) =>
     ? [`\n${denied.length} objects were refused:`, ...denied.map(d => `  - ${d}`)]
     : ["  no object was refused by the guardrails"];
 
-export async function run(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
+export function run(argv: string[]): Promise<number> {
+  return runCommand("up", HELP, () => {
+    const { values } = parseArgs({
       args: argv,
       options: {
         embedded: { type: "boolean", default: false },
         "no-flux": { type: "boolean", default: false },
         help: { type: "boolean", short: "h" },
       },
-    }));
-  } catch (err) {
-    process.stderr.write(`bonsai up: ${(err as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+    });
+    if (values.help) return printHelp(HELP);
+    return up(values);
+  });
+}
+
+/** k3d where Docker and k3d exist (unless --embedded), otherwise the embedded control plane. */
+async function up(values: { embedded: boolean; "no-flux": boolean }): Promise<number> {
   const dir = stateDir();
   if (!values.embedded && k3dAvailable()) {
     writeUpRecord(dir, { mode: "k3d", cluster: K3D_CLUSTER, startedAt: new Date().toISOString() });
