@@ -237,7 +237,12 @@ test("PgBouncer stopped: PgBouncerDown fires; the consumer group falls behind: K
     void produceRaw(p.kafka.bootstrap, p.topic.topic, batch).catch(() => undefined);
   }, 3000);
   try {
-    await until("sum(kafka_consumer_group_lag)", (k, v) => k > 0 && v[0] > 10, 60_000);
+    await until("sum(kafka_consumer_group_lag)", (k, v) => k > 0 && v[0] > 10, 60_000).catch(async (err: Error) => {
+      const up = await store.query('up{job="apps"}');
+      throw new Error(
+        `${err.message}\napps target: ${JSON.stringify(up)}\nbackend:\n${p.backend.process.describe(40)}`,
+      );
+    });
     const alerts = await pollAlerts(
       a =>
         ["PgBouncerDown", "KafkaConsumerLagGrowing"].every(name =>

@@ -29,16 +29,21 @@ export function createPool(db: Config["database"]): Pool {
 export async function inTransaction<T>(pool: Pool, work: (c: PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   let broken = false;
+  // pg emits `error` on a checked-out client whose server goes away (PgBouncer restarted mid-transaction) and
+  // pg-pool listens only on idle ones: without this listener the process dies. The pending query fails anyway.
+  const onError = () => (broken = true);
+  client.on("error", onError);
   try {
     await client.query("BEGIN");
     const result = await work(client);
     await client.query("COMMIT");
     return result;
   } catch (err) {
-    broken = isUnavailable(err);
+    broken = broken || isUnavailable(err);
     if (!broken) await client.query("ROLLBACK").catch(() => (broken = true));
     throw err;
   } finally {
+    client.off("error", onError);
     // A connection that failed mid-transaction is thrown away rather than handed to the next request.
     client.release(broken);
   }
