@@ -2,6 +2,11 @@ import { Capability, a, K8s, Log } from "pepr";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { isAppNamespace } from "./config/platform";
 import { guardrailObjectsFor, isManagedGuardrail } from "./config/namespace-guardrails";
+import { activeQuotaSize, QUOTA_SIZE_ENV } from "./config/quota-sizes";
+
+// Read once, at start: an unknown size stops the module here with the variable's name and the known sizes,
+// rather than writing quotas of the wrong size into every app namespace.
+const QUOTA_SIZE = activeQuotaSize();
 
 /**
  * Keeps every app namespace's ResourceQuota, LimitRange, default-deny and DNS egress in place: applied
@@ -14,6 +19,8 @@ export const NamespaceGuardrails = new Capability({
 
 const { When } = NamespaceGuardrails;
 
+Log.info({ [QUOTA_SIZE_ENV]: QUOTA_SIZE }, "bonsai: app namespaces get the quota of this cluster size");
+
 const KINDS: Record<string, typeof a.GenericKind> = {
   ResourceQuota: a.ResourceQuota,
   LimitRange: a.LimitRange,
@@ -21,7 +28,7 @@ const KINDS: Record<string, typeof a.GenericKind> = {
 };
 
 export async function ensureGuardrails(namespace: string): Promise<void> {
-  for (const obj of guardrailObjectsFor(namespace)) {
+  for (const obj of guardrailObjectsFor(namespace, QUOTA_SIZE)) {
     // force: the module owns these fields; a hand edit is drift to undo, not a conflict to report.
     await K8s(KINDS[obj.kind as string]).Apply(obj as KubernetesObject, { force: true });
   }

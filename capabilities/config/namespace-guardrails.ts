@@ -1,4 +1,5 @@
 import { DNS, isAppNamespace, LIMIT_RANGE, NETWORK, QUOTA } from "./platform";
+import { activeQuotaSize, QuotaSize, quotaFor } from "./quota-sizes";
 import type { KubeObject } from "../k8s/object";
 
 const LABELS = { "app.kubernetes.io/managed-by": "bonsai-guardrails", "app.kubernetes.io/part-of": "bonsai" };
@@ -6,13 +7,19 @@ const LABELS = { "app.kubernetes.io/managed-by": "bonsai-guardrails", "app.kuber
 /**
  * The objects every app namespace must hold, generated from the platform configuration: the quota,
  * the LimitRange, default-deny and DNS egress. The module applies them (server-side apply) when a
- * namespace appears and restores them when they are deleted or drift.
+ * namespace appears and restores them when they are deleted or drift. The quota is the cluster's size of it
+ * (quota-sizes.ts; the module's pods get the size from their environment).
  */
-export function guardrailObjectsFor(namespace: string): KubeObject[] {
+export function guardrailObjectsFor(namespace: string, size: QuotaSize = activeQuotaSize()): KubeObject[] {
   if (!isAppNamespace(namespace)) return [];
   const meta = (name: string) => ({ name, namespace, labels: { ...LABELS } });
   return [
-    { apiVersion: "v1", kind: "ResourceQuota", metadata: meta(QUOTA.name), spec: { hard: { ...QUOTA.hard } } },
+    {
+      apiVersion: "v1",
+      kind: "ResourceQuota",
+      metadata: meta(QUOTA.name),
+      spec: { hard: { ...quotaFor(namespace, size) } },
+    },
     {
       apiVersion: "v1",
       kind: "LimitRange",

@@ -19,4 +19,6 @@ export { platformObjects, renderLayer, renderPlatform, REPO_ROOT } from "./platf
 export type { RenderedLayer, RenderedPlatform } from "./platform";
 export { renderChart, renderLocalRelease } from "./charts";
 export { loadInputs } from "./inputs";
+export { clusterQuotaSize, moduleOverlay, moduleOverlayDir } from "./module-overlay";
+export type { ModuleOverlay, ModulePatch } from "./module-overlay";
 export type { LoadedInputs } from "./inputs";

@@ -6,6 +6,7 @@ import { guardrailObjectsFor } from "../../capabilities/config/namespace-guardra
 import { kustomizeBuild } from "../../tools/kustomize";
 import { renderLocalRelease } from "./charts";
 import { clusterEntry, Layer, layersOf } from "./layers";
+import { clusterQuotaSize } from "./module-overlay";
 import { parseObjects } from "./yaml";
 
 /** The repository this code lives in. */
@@ -74,7 +75,9 @@ export function renderPlatform(repoRoot = REPO_ROOT, cluster = "local"): Rendere
   const entry = clusterEntry(repoRoot, cluster);
   const layers = layersOf(entry, `clusters/${cluster}`).map(l => renderLayer(l, repoRoot));
   const namespaces = layers.flatMap(l => l.objects).filter(o => o.kind === "Namespace");
-  const fromModule = namespaces.flatMap(ns => guardrailObjectsFor(String(ns.metadata?.name)));
+  // The quota at the size the cluster's module overlay gives the module (module-overlay.ts).
+  const size = clusterQuotaSize(repoRoot, cluster);
+  const fromModule = namespaces.flatMap(ns => guardrailObjectsFor(String(ns.metadata?.name), size));
   return { entry, layers, fromModule, notes: layers.flatMap(l => l.notes) };
 }
 

@@ -84,6 +84,8 @@ describe("clusters/multi-node", () => {
     expect(changed).toEqual([
       "Deployment infra/pgbouncer",
       "Deployment ingress-nginx/ingress-nginx-controller",
+      // The module's quota at the three-node size (test/repo/multi-node-quota.test.ts).
+      "ResourceQuota infra/compute-quota",
       "Service infra/kafka-headless",
       "StatefulSet infra/kafka",
     ]);

@@ -1,4 +1,5 @@
 import { LIMIT_RANGE, QUOTA } from "../../config/platform";
+import { quotaFor } from "../../config/quota-sizes";
 import { KubeObject, list, record, show } from "../../k8s/object";
 import { Failure, Policy, verdicts } from "../../engine/policy";
 import { parseQuantity } from "../../k8s/quantity";
@@ -13,11 +14,13 @@ const QUOTA_ALIASES: Record<string, keyof typeof QUOTA.hard> = {
 
 function quotaFailures(obj: KubeObject): Failure[] {
   const hard = record(record(obj.spec)?.hard) ?? {};
+  // The cap is the namespace's quota at the cluster's size (the module's own quota is always within it).
+  const caps = quotaFor(obj.metadata?.namespace);
   const out: Failure[] = [];
   for (const [key, value] of Object.entries(hard)) {
     const capped = (key in QUOTA.hard ? key : QUOTA_ALIASES[key]) as keyof typeof QUOTA.hard | undefined;
     if (!capped) continue;
-    const cap = QUOTA.hard[capped];
+    const cap = caps[capped];
     const n = parseQuantity(value);
     const path = `spec.hard["${key}"]`;
     if (n === undefined) {
