@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import { stringify } from "yaml";
 import { KubeObject, list, record } from "../../capabilities/k8s/object";
 import { podTemplateOf } from "../../capabilities/k8s/pod-template";
 import type { Kubectl } from "./apply-layers";
+import { createSecret, SecretRef, secretExists, secretObject } from "./secret-object";
 import { openssl } from "../../tools/controlplane/pki";
 
 /**
@@ -14,11 +14,6 @@ import { openssl } from "../../tools/controlplane/pki";
  * that holds the controller is applied, a serving certificate for every Ingress host, stored as that Secret. A
  * Secret that already exists (your own certificate) is left alone.
  */
-
-export interface SecretRef {
-  namespace: string;
-  name: string;
-}
 
 const TLS_FLAGS = ["-default-server-tls-secret=", "-wildcard-tls-secret="];
 
@@ -119,24 +114,20 @@ export function issueServingCert(ca: LocalCa, hosts: string[]): { cert: string; 
 export function ensureTlsSecrets(kubectl: Kubectl, refs: SecretRef[], hosts: string[], caDir?: string): string[] {
   const created: string[] = [];
   for (const ref of refs) {
-    const found = kubectl(["get", "secret", ref.name, "-n", ref.namespace, "-o", "name"]);
-    if (found.code === 0) continue;
-    if (!/NotFound/.test(found.stderr)) throw new Error(`reading Secret ${ref.namespace}/${ref.name}: ${found.stderr}`);
+    if (secretExists(kubectl, ref)) continue;
     const { cert, key } = issueServingCert(localCa(caDir), hosts);
-    const secret = {
-      apiVersion: "v1",
-      kind: "Secret",
-      type: "kubernetes.io/tls",
-      metadata: {
-        name: ref.name,
-        namespace: ref.namespace,
-        labels: { "app.kubernetes.io/managed-by": "bonsai-up", "app.kubernetes.io/part-of": "bonsai" },
-        annotations: { "bonsai.dev/generated": "signed by the local CA of bonsai up (~/.bonsai/ca/ca.crt)" },
-      },
-      stringData: { "tls.crt": cert, "tls.key": key },
-    };
-    const r = kubectl(["create", "-f", "-"], stringify(secret));
-    if (r.code !== 0) throw new Error(`creating TLS Secret ${ref.namespace}/${ref.name}: ${r.stderr}`);
+    createSecret(
+      kubectl,
+      secretObject(
+        ref,
+        { "tls.crt": cert, "tls.key": key },
+        {
+          type: "kubernetes.io/tls",
+          labels: { "app.kubernetes.io/managed-by": "bonsai-up", "app.kubernetes.io/part-of": "bonsai" },
+          annotations: { "bonsai.dev/generated": "signed by the local CA of bonsai up (~/.bonsai/ca/ca.crt)" },
+        },
+      ),
+    );
     created.push(`${ref.namespace}/${ref.name}`);
   }
   return created;

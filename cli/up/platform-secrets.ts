@@ -1,9 +1,8 @@
-import { randomBytes } from "node:crypto";
-import { stringify } from "yaml";
 import { KubeObject, list, record } from "../../capabilities/k8s/object";
 import { podTemplateOf } from "../../capabilities/k8s/pod-template";
 import { ordinal } from "../../capabilities/reports/policy-report";
 import type { Kubectl } from "./apply-layers";
+import { createSecret, randomSecretValue, secretExists, secretObject } from "./secret-object";
 
 export interface SecretNeed {
   namespace: string;
@@ -46,24 +45,15 @@ export function missingSecrets(objects: KubeObject[]): SecretNeed[] {
 export function ensureSecrets(kubectl: Kubectl, needs: SecretNeed[]): string[] {
   const created: string[] = [];
   for (const need of needs) {
-    const found = kubectl(["get", "secret", need.name, "-n", need.namespace, "-o", "name"]);
-    if (found.code === 0) continue;
-    if (!/NotFound/.test(found.stderr))
-      throw new Error(`reading Secret ${need.namespace}/${need.name}: ${found.stderr}`);
-    const secret = {
-      apiVersion: "v1",
-      kind: "Secret",
-      type: "Opaque",
-      metadata: {
-        name: need.name,
-        namespace: need.namespace,
+    if (secretExists(kubectl, need)) continue;
+    const values = Object.fromEntries(need.keys.map(k => [k, randomSecretValue()]));
+    createSecret(
+      kubectl,
+      secretObject(need, values, {
         labels: { "app.kubernetes.io/managed-by": "bonsai-up" },
         annotations: { "bonsai.dev/generated": "random values made by bonsai up; replace with SOPS secrets via Flux" },
-      },
-      stringData: Object.fromEntries(need.keys.map(k => [k, randomBytes(24).toString("base64url")])),
-    };
-    const r = kubectl(["create", "-f", "-"], stringify(secret));
-    if (r.code !== 0) throw new Error(`creating Secret ${need.namespace}/${need.name}: ${r.stderr}`);
+      }),
+    );
     created.push(`${need.namespace}/${need.name}`);
   }
   return created;

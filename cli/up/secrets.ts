@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parse, stringify } from "yaml";
@@ -7,6 +6,7 @@ import { ageKeyFile, ensureAgeKey, sopsDecrypt, sopsEncrypt } from "../../tools/
 import { FLUX_NAMESPACE } from "../../tools/flux/sync";
 import type { Kubectl } from "./apply-layers";
 import { missingSecrets, SecretNeed } from "./platform-secrets";
+import { createSecret, randomSecretValue, secretExists, secretObject } from "./secret-object";
 
 /** Where `bonsai secrets init` writes, relative to the user's tree. */
 export const SECRETS_DIR = "apps/secrets";
@@ -56,7 +56,7 @@ const SAME_VALUE: Record<string, string> = { "backend/backend-database": "infra/
 function valuesFor(need: SecretNeed, generated: Map<string, Record<string, string>>): Record<string, string> {
   const id = `${need.namespace}/${need.name}`;
   const shared = SAME_VALUE[id] ? generated.get(SAME_VALUE[id]) : undefined;
-  const values = Object.fromEntries(need.keys.map(k => [k, shared?.[k] ?? randomBytes(24).toString("base64url")]));
+  const values = Object.fromEntries(need.keys.map(k => [k, shared?.[k] ?? randomSecretValue()]));
   generated.set(id, values);
   return values;
 }
@@ -103,17 +103,9 @@ export function secretsInit(tree: string): InitResult {
       kept.push(relative(tree, path));
       continue;
     }
-    const secret = {
-      apiVersion: "v1",
-      kind: "Secret",
-      type: "Opaque",
-      metadata: {
-        name: need.name,
-        namespace: need.namespace,
-        labels: { "app.kubernetes.io/part-of": "bonsai", "app.kubernetes.io/managed-by": "bonsai-secrets" },
-      },
-      stringData: valuesFor(need, generated),
-    };
+    const secret = secretObject(need, valuesFor(need, generated), {
+      labels: { "app.kubernetes.io/part-of": "bonsai", "app.kubernetes.io/managed-by": "bonsai-secrets" },
+    });
     writeFileSync(path, sopsEncrypt(stringify(secret), tree, relative(tree, path)));
     written.push(relative(tree, path));
   }
@@ -160,16 +152,10 @@ export function treeHasSecrets(tree: string): boolean {
  * an existing one is left alone. Returns false when there is no key file to create it from.
  */
 export function ensureSopsKeySecret(kubectl: Kubectl, keyFile = ageKeyFile()): "created" | "exists" | "no-key" {
-  if (kubectl(["get", "secret", SOPS_SECRET, "-n", FLUX_NAMESPACE, "-o", "name"]).code === 0) return "exists";
+  const ref = { namespace: FLUX_NAMESPACE, name: SOPS_SECRET };
+  if (secretExists(kubectl, ref)) return "exists";
   if (!existsSync(keyFile)) return "no-key";
-  const secret = {
-    apiVersion: "v1",
-    kind: "Secret",
-    type: "Opaque",
-    metadata: { name: SOPS_SECRET, namespace: FLUX_NAMESPACE, labels: { "app.kubernetes.io/managed-by": "bonsai" } },
-    stringData: { "age.agekey": readFileSync(keyFile, "utf8") },
-  };
-  const r = kubectl(["create", "-f", "-"], stringify(secret));
-  if (r.code !== 0) throw new Error(`creating Secret ${FLUX_NAMESPACE}/${SOPS_SECRET} failed: ${r.stderr.trim()}`);
+  const key = { "age.agekey": readFileSync(keyFile, "utf8") };
+  createSecret(kubectl, secretObject(ref, key, { labels: { "app.kubernetes.io/managed-by": "bonsai" } }));
   return "created";
 }
