@@ -1,11 +1,8 @@
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { CertFiles, selfSigned } from "../../tools/openssl";
 
-export interface TlsFiles {
-  cert: string;
-  key: string;
-}
+export type TlsFiles = CertFiles;
 
 /**
  * A self-signed RSA-2048 certificate for 127.0.0.1/localhost, as `pepr dev` writes insecure-tls.{crt,key}
@@ -13,30 +10,12 @@ export interface TlsFiles {
  */
 export function selfSignedTls(dir: string): TlsFiles {
   mkdirSync(dir, { recursive: true });
-  const cert = join(dir, "tls.crt");
-  const key = join(dir, "tls.key");
-  if (!existsSync(cert) || !existsSync(key)) {
-    execFileSync(
-      "openssl",
-      [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-        "-keyout",
-        key,
-        "-out",
-        cert,
-      ],
-      { stdio: "ignore" },
-    );
-  }
-  return { cert, key };
+  const files = { cert: join(dir, "tls.crt"), key: join(dir, "tls.key") };
+  if (existsSync(files.cert) && existsSync(files.key)) return files;
+  return selfSigned(dir, {
+    name: "tls",
+    subject: "/CN=localhost",
+    days: 2,
+    addext: ["subjectAltName=DNS:localhost,IP:127.0.0.1"],
+  });
 }

@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { homedir, tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
 import { KubeObject, list, record } from "../../capabilities/k8s/object";
 import { podTemplateOf } from "../../capabilities/k8s/pod-template";
 import type { Kubectl } from "./apply-layers";
 import { createSecret, SecretRef, secretExists, secretObject } from "./secret-object";
-import { openssl } from "../../tools/controlplane/pki";
+import { CertFiles, issueCert, selfSigned } from "../../tools/openssl";
 
 /**
  * The ingress controller's TLS Secret (`-default-server-tls-secret`, `-wildcard-tls-secret`): the F5 NGINX
@@ -48,60 +48,32 @@ export function ingressHosts(objects: KubeObject[]): string[] {
   return [...hosts].sort();
 }
 
-export interface LocalCa {
-  cert: string;
-  key: string;
-}
-
 /** The local CA, created once (10 years) and reused, so the Mac trusts it once. */
-export function localCa(dir = join(homedir(), ".bonsai", "ca")): LocalCa {
+export function localCa(dir = join(homedir(), ".bonsai", "ca")): CertFiles {
   const ca = { cert: join(dir, "ca.crt"), key: join(dir, "ca.key") };
   if (existsSync(ca.cert) && existsSync(ca.key)) return ca;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const ext = ["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"];
-  const subject = ["-subj", `/CN=Bonsai local CA (${userInfo().username})`];
-  openssl(
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      "ca.key",
-      "-out",
-      "ca.crt",
-      "-days",
-      "3650",
-      ...subject,
-      ...ext,
-    ],
-    dir,
-  );
-  return ca;
+  return selfSigned(dir, {
+    name: "ca",
+    subject: `/CN=Bonsai local CA (${userInfo().username})`,
+    days: 3650,
+    addext: ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"],
+  });
 }
 
 /** A serving certificate for `hosts` signed by `ca` (825 days: what macOS accepts for a TLS server). */
-export function issueServingCert(ca: LocalCa, hosts: string[]): { cert: string; key: string } {
+export function issueServingCert(ca: CertFiles, hosts: string[]): { cert: string; key: string } {
   if (hosts.length === 0) throw new Error("no Ingress host to issue a certificate for");
   const work = mkdtempSync(join(tmpdir(), "bonsai-tls-"));
   try {
     const san = hosts.map(h => `DNS:${h}`).join(",");
-    writeFileSync(
-      join(work, "server.ext"),
-      `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n`,
-    );
-    openssl(
-      ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "tls.key", "-out", "tls.csr", "-subj", `/CN=${hosts[0]}`],
-      work,
-    );
-    openssl(
-      ["x509", "-req", "-in", "tls.csr", "-CA", ca.cert, "-CAkey", ca.key, "-CAcreateserial", "-out", "tls.crt"].concat(
-        ["-days", "825", "-extfile", "server.ext"],
-      ),
-      work,
-    );
-    return { cert: readFileSync(join(work, "tls.crt"), "utf8"), key: readFileSync(join(work, "tls.key"), "utf8") };
+    const files = issueCert(work, ca, {
+      name: "tls",
+      subject: `/CN=${hosts[0]}`,
+      days: 825,
+      extensions: `subjectAltName=${san}\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n`,
+    });
+    return { cert: readFileSync(files.cert, "utf8"), key: readFileSync(files.key, "utf8") };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { issueCert, openssl, selfSigned } from "../openssl";
 
 export interface Pki {
   caCert: string;
@@ -11,20 +11,6 @@ export interface Pki {
   adminKey: string;
   serviceAccountKey: string;
   serviceAccountPub: string;
-}
-
-/** Runs openssl in `cwd`; its own message when it fails, a clear one when it is not installed. */
-export function openssl(args: string[], cwd: string): void {
-  try {
-    execFileSync("openssl", args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
-  } catch (err) {
-    const e = err as { stderr?: Buffer; code?: string };
-    if (e.code === "ENOENT")
-      throw new Error(
-        "openssl is required to generate certificates (control plane, ingress CA) but was not found on PATH",
-      );
-    throw new Error(`openssl ${args[0]} failed: ${e.stderr?.toString().trim()}`);
-  }
 }
 
 /**
@@ -45,59 +31,24 @@ export function createPki(dir: string): Pki {
     serviceAccountPub: p("sa.pub"),
   };
   if (existsSync(pki.serviceAccountPub)) return pki;
-  const days = "30";
-  openssl(
-    [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      "ca.key",
-      "-out",
-      "ca.crt",
-      "-days",
-      days,
-      "-subj",
-      "/CN=bonsai-local-ca",
-    ],
-    dir,
-  );
-  writeFileSync(
-    p("apiserver.ext"),
-    "subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\n" +
-      "extendedKeyUsage=serverAuth\nkeyUsage=digitalSignature,keyEncipherment\n",
-  );
-  writeFileSync(p("client.ext"), "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature,keyEncipherment\n");
-  const issue = (name: string, subject: string, ext: string) => {
-    openssl(
-      ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subject],
-      dir,
-    );
-    openssl(
-      [
-        "x509",
-        "-req",
-        "-in",
-        `${name}.csr`,
-        "-CA",
-        "ca.crt",
-        "-CAkey",
-        "ca.key",
-        "-CAcreateserial",
-        "-out",
-        `${name}.crt`,
-        "-days",
-        days,
-        "-extfile",
-        ext,
-      ],
-      dir,
-    );
-  };
-  issue("apiserver", "/CN=kube-apiserver", "apiserver.ext");
-  issue("admin", "/O=system:masters/CN=bonsai-admin", "client.ext");
+  const days = 30;
+  const ca = selfSigned(dir, { name: "ca", subject: "/CN=bonsai-local-ca", days });
+  const keyUsage = "keyUsage=digitalSignature,keyEncipherment\n";
+  issueCert(dir, ca, {
+    name: "apiserver",
+    subject: "/CN=kube-apiserver",
+    days,
+    extensions:
+      "subjectAltName=IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local\n" +
+      "extendedKeyUsage=serverAuth\n" +
+      keyUsage,
+  });
+  issueCert(dir, ca, {
+    name: "admin",
+    subject: "/O=system:masters/CN=bonsai-admin",
+    days,
+    extensions: "extendedKeyUsage=clientAuth\n" + keyUsage,
+  });
   openssl(["genrsa", "-out", "sa.key", "2048"], dir);
   openssl(["rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub"], dir);
   return pki;
