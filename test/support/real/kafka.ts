@@ -19,7 +19,7 @@ import { KubeObject } from "../../../capabilities/k8s/object";
 import { cacheRoot } from "../../../tools/cache";
 import { configMapFile, containerEnv, containerOf, imageTag, SecretValues, Workload } from "./manifests";
 import { mavenJars } from "./maven";
-import { makeStateDir, RealProcess, removeStateDir, stopAndRemove, runToCompletion, spawnReal } from "./process";
+import { RealProcess, stopAndRemove, withStateDir, runToCompletion, spawnReal } from "./process";
 import { imageLauncherEnv, LocalKafkaEnv, localKafkaEnv, localKafkaProperties, parseProperties } from "./kafka-config";
 import { tcpOpen } from "./pgbouncer";
 import { ServiceMap } from "./services";
@@ -80,9 +80,8 @@ export async function startKafka(opts: StartKafkaOptions): Promise<Kafka> {
   const w = containerOf(opts.objects, "StatefulSet", opts.statefulSet ?? "kafka");
   const version = imageTag(w.container.image);
   const libs = kafkaLibs(version);
-  const state = makeStateDir("kafka");
-  const timeoutMs = opts.timeoutMs ?? 90_000;
-  try {
+  return withStateDir("kafka", async state => {
+    const timeoutMs = opts.timeoutMs ?? 90_000;
     const containerEnvironment = containerEnv(w, opts.objects, opts.secrets ?? {});
     const logsDir = mapIntoState(w, "/opt/kafka/logs", state);
     const tmp = mapIntoState(w, "/tmp", state);
@@ -112,10 +111,7 @@ export async function startKafka(opts: StartKafkaOptions): Promise<Kafka> {
       process: proc,
       stop: stopAndRemove(proc, state),
     };
-  } catch (err) {
-    removeStateDir(state);
-    throw err;
-  }
+  });
 }
 
 /** kafka-server-start.sh with a properties file from a ConfigMap, instead of the image's launcher. */

@@ -20,15 +20,7 @@ import { request } from "node:http";
 import { basename, dirname, join } from "node:path";
 import { KubeObject } from "../../../capabilities/k8s/object";
 import { containerEnv, containerOf, imageTag, SecretValues } from "./manifests";
-import {
-  freePort,
-  makeStateDir,
-  RealProcess,
-  removeStateDir,
-  stopAndRemove,
-  runToCompletion,
-  spawnReal,
-} from "./process";
+import { freePort, RealProcess, stopAndRemove, withStateDir, runToCompletion, spawnReal } from "./process";
 import { pythonVenv } from "./python-venv";
 import { mapIntoState } from "./volumes";
 
@@ -80,9 +72,8 @@ export async function startPgAdmin(opts: {
     throw new Error(`${where}: PGADMIN_DEFAULT_EMAIL and PGADMIN_DEFAULT_PASSWORD are required by the entrypoint`);
   const { venv, app } = pgadminVenv(pypiVersion(imageTag(w.container.image)));
   const python = join(venv, "bin", "python3");
-  const state = makeStateDir("pgadmin");
-  const timeoutMs = opts.timeoutMs ?? 120_000;
-  try {
+  return withStateDir("pgadmin", async state => {
+    const timeoutMs = opts.timeoutMs ?? 120_000;
     const distroPath = env.PGADMIN_CUSTOM_CONFIG_DISTRO_FILE || "/pgadmin4/config_distro.py";
     const distro = join(mapIntoState(w, dirname(distroPath), state), basename(distroPath));
     const dataDir = mapIntoState(w, "/var/lib/pgadmin", state);
@@ -149,10 +140,7 @@ export async function startPgAdmin(opts: {
       process: proc,
       stop: stopAndRemove(proc, state),
     };
-  } catch (err) {
-    removeStateDir(state);
-    throw err;
-  }
+  });
 }
 
 /** The entrypoint's check, with pgAdmin's validate_email; throws the entrypoint's message when it says False. */

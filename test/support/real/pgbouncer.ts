@@ -24,10 +24,9 @@ import {
   freePort,
   giveToHarnessUser,
   harnessUser,
-  makeStateDir,
   RealProcess,
-  removeStateDir,
   stopAndRemove,
+  withStateDir,
   spawnReal,
 } from "./process";
 import { PGBOUNCER_CONFIG_DIR, pgbouncerConfigFromEnv, renderPgbouncerIni, withSetting } from "./pgbouncer-config";
@@ -62,39 +61,39 @@ export async function startPgBouncer(opts: StartPgBouncerOptions): Promise<PgBou
   let cfg = pgbouncerConfigFromEnv(env, `${w.kind}/${w.name}`);
   const upstream = opts.services.resolve(cfg.database.host, cfg.database.port);
   const port = await freePort();
-  const state = makeStateDir("pgbouncer", PGBOUNCER_USER);
-  try {
-    const configDir = mapIntoState(w, PGBOUNCER_CONFIG_DIR, state, PGBOUNCER_USER);
-    const authFile = mapIntoState(w, dirOf(cfg.authFile), state, PGBOUNCER_USER) + "/" + baseOf(cfg.authFile);
-    cfg = { ...cfg, database: { ...cfg.database, host: upstream.host, port: upstream.port } };
-    cfg = withSetting(withSetting(cfg, "listen_addr", "127.0.0.1"), "listen_port", String(port));
-    cfg = withSetting(cfg, "auth_file", authFile);
-    if (!harnessUser(PGBOUNCER_USER)) cfg = withSetting(cfg, "user", userInfo().username);
-    const ini = join(configDir, "pgbouncer.ini");
-    writeFileSync(ini, renderPgbouncerIni(cfg));
-    writeFileSync(authFile, cfg.userlist, { mode: 0o600 });
-    giveToHarnessUser(ini, PGBOUNCER_USER);
-    giveToHarnessUser(authFile, PGBOUNCER_USER);
-    const proc = spawnReal({
-      name: "pgbouncer",
-      command: PGBOUNCER_BIN,
-      args: [ini],
-      stateDir: state,
-      unprivileged: true,
-      userName: PGBOUNCER_USER,
-    });
-    await proc.waitReady("PgBouncer listens", () => tcpOpen("127.0.0.1", port), opts.timeoutMs ?? 20_000);
-    return {
-      host: "127.0.0.1",
-      port,
-      ini: renderPgbouncerIni(cfg),
-      process: proc,
-      stop: stopAndRemove(proc, state),
-    };
-  } catch (err) {
-    removeStateDir(state);
-    throw err;
-  }
+  return withStateDir(
+    "pgbouncer",
+    async state => {
+      const configDir = mapIntoState(w, PGBOUNCER_CONFIG_DIR, state, PGBOUNCER_USER);
+      const authFile = mapIntoState(w, dirOf(cfg.authFile), state, PGBOUNCER_USER) + "/" + baseOf(cfg.authFile);
+      cfg = { ...cfg, database: { ...cfg.database, host: upstream.host, port: upstream.port } };
+      cfg = withSetting(withSetting(cfg, "listen_addr", "127.0.0.1"), "listen_port", String(port));
+      cfg = withSetting(cfg, "auth_file", authFile);
+      if (!harnessUser(PGBOUNCER_USER)) cfg = withSetting(cfg, "user", userInfo().username);
+      const ini = join(configDir, "pgbouncer.ini");
+      writeFileSync(ini, renderPgbouncerIni(cfg));
+      writeFileSync(authFile, cfg.userlist, { mode: 0o600 });
+      giveToHarnessUser(ini, PGBOUNCER_USER);
+      giveToHarnessUser(authFile, PGBOUNCER_USER);
+      const proc = spawnReal({
+        name: "pgbouncer",
+        command: PGBOUNCER_BIN,
+        args: [ini],
+        stateDir: state,
+        unprivileged: true,
+        userName: PGBOUNCER_USER,
+      });
+      await proc.waitReady("PgBouncer listens", () => tcpOpen("127.0.0.1", port), opts.timeoutMs ?? 20_000);
+      return {
+        host: "127.0.0.1",
+        port,
+        ini: renderPgbouncerIni(cfg),
+        process: proc,
+        stop: stopAndRemove(proc, state),
+      };
+    },
+    PGBOUNCER_USER,
+  );
 }
 
 const dirOf = (p: string) => p.slice(0, p.lastIndexOf("/")) || "/";

@@ -22,10 +22,9 @@ import { containerEnv, containerOf, SecretValues } from "./manifests";
 import {
   freePort,
   giveToHarnessUser,
-  makeStateDir,
   RealProcess,
-  removeStateDir,
   stopAndRemove,
+  withStateDir,
   runToCompletion,
   spawnReal,
 } from "./process";
@@ -70,13 +69,12 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
   if (!password && auth !== "trust")
     throw new Error(`${w.kind}/${w.name}: POSTGRES_PASSWORD is empty; the postgres image refuses to initialise`);
 
-  const state = makeStateDir("postgres");
-  const pgdata = mapIntoState(w, env.PGDATA || "/var/lib/postgresql/data", state);
-  const socketDir = mapIntoState(w, "/var/run/postgresql", state);
-  const bin = postgresBinDir();
-  const port = await freePort();
-  const timeoutMs = opts.timeoutMs ?? 60_000;
-  try {
+  return withStateDir("postgres", async state => {
+    const pgdata = mapIntoState(w, env.PGDATA || "/var/lib/postgresql/data", state);
+    const socketDir = mapIntoState(w, "/var/run/postgresql", state);
+    const bin = postgresBinDir();
+    const port = await freePort();
+    const timeoutMs = opts.timeoutMs ?? 60_000;
     const pwfile = join(state, "pwfile");
     writeFileSync(pwfile, `${password}\n`, { mode: 0o600 });
     giveToHarnessUser(pwfile);
@@ -131,10 +129,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
       runLocalSql(pg, bin, `CREATE DATABASE "${database.replace(/"/g, '""')}"`);
     }
     return pg;
-  } catch (err) {
-    removeStateDir(state);
-    throw err;
-  }
+  });
 }
 
 function writeHba(pgdata: string, auth: string): void {

@@ -108,6 +108,25 @@ export function removeStateDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * Starts a program in a fresh state directory (makeStateDir): when `start` throws, the directory is removed
+ * before the error goes on, so a harness that fails to start leaves nothing behind; once started, the program's
+ * stop() removes it (stopAndRemove).
+ */
+export async function withStateDir<T>(
+  prefix: string,
+  start: (state: string) => Promise<T>,
+  userName?: string,
+): Promise<T> {
+  const state = makeStateDir(prefix, userName);
+  try {
+    return await start(state);
+  } catch (err) {
+    removeStateDir(state);
+    throw err;
+  }
+}
+
 /** A started program's stop(): the process group, then its state directory. */
 export const stopAndRemove = (proc: RealProcess, state: string) => async () => {
   await proc.stop();

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { KubeObject } from "../../../capabilities/k8s/object";
 import { configMapFile, containerEnv, containerOf, imageTag } from "./manifests";
 import { mavenJars } from "./maven";
-import { freePort, makeStateDir, RealProcess, removeStateDir, stopAndRemove, spawnReal } from "./process";
+import { freePort, RealProcess, stopAndRemove, withStateDir, spawnReal } from "./process";
 import { tcpOpen } from "./pgbouncer";
 import { ServiceMap } from "./services";
 import { mapIntoState } from "./volumes";
@@ -93,8 +93,7 @@ export async function startZooKeeper(opts: {
   const version = imageTag(w.container.image);
   const env = { ...IMAGE_DEFAULTS, ...containerEnv(w, opts.objects) };
   const libs = mavenJars(`zookeeper-${version}`, zookeeperCoordinates(version));
-  const state = makeStateDir("zookeeper");
-  try {
+  return withStateDir("zookeeper", async state => {
     const confDir = env.ZOO_CONF_DIR;
     const mounted = configMapFile(w, opts.objects, `${confDir}/zoo.cfg`);
     // Without a mounted zoo.cfg the entrypoint writes one, so the conf dir must then be writable (a volume).
@@ -138,10 +137,7 @@ export async function startZooKeeper(opts: {
       process: proc,
       stop: stopAndRemove(proc, state),
     };
-  } catch (err) {
-    removeStateDir(state);
-    throw err;
-  }
+  });
 }
 
 const podLabels = (o: KubeObject) =>
