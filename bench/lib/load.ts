@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from "node:http";
 import { Agent, request } from "node:https";
 import { nowMs } from "./stats";
 
@@ -24,7 +25,13 @@ export interface LoadRunResult {
 }
 
 /** Turns an answer into a sample: allowed, denied, or an error. */
-export type Judge = (status: number, body: Buffer, r: LoadRequest) => { allowed?: boolean; error?: string };
+export type Judge = (
+  status: number,
+  body: Buffer,
+  r: LoadRequest,
+  /** the answer's headers: an API server's admission warnings come as `Warning` headers */
+  headers: IncomingHttpHeaders,
+) => { allowed?: boolean; error?: string };
 
 /** A webhook's answer: HTTP 200 with an AdmissionReview response carrying the request's uid. */
 export const admissionReviewJudge: Judge = (status, body, r) => {
@@ -80,7 +87,7 @@ export function sendOne(
       res => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () => done(judge(res.statusCode ?? 0, Buffer.concat(chunks), r)));
+        res.on("end", () => done(judge(res.statusCode ?? 0, Buffer.concat(chunks), r, res.headers)));
         res.on("error", e => done({ error: e.message }));
       },
     );

@@ -28,6 +28,8 @@ export function buildWrapper(opts: {
   packages: string[];
   ldflags?: string;
   progress: Progress;
+  /** How long a cold build takes, for the progress line; defaults to Kubernetes' figure. */
+  estimate?: string;
 }): string {
   const dir = join(cacheRoot(), opts.name);
   const marker = join(dir, ".complete");
@@ -38,7 +40,7 @@ export function buildWrapper(opts: {
   mkdirSync(tmp, { recursive: true });
   const started = Date.now();
   opts.progress(
-    `building ${opts.name} from the Go module proxy (first run only; Kubernetes takes 7-20 minutes on 2 cores)…`,
+    `building ${opts.name} from the Go module proxy (first run only; ${opts.estimate ?? "Kubernetes takes 7-20 minutes on 2 cores"})…`,
   );
   try {
     execFileSync(
