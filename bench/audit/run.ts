@@ -1,7 +1,10 @@
 /**
  * Audit benchmark: objects per second of `bonsai audit`, in-process and end to end, at 1,000 and 10,000
  * generated objects, and over the whole repository; each with a baseline measured in the same run.
- * Usage: npx tsx bench/audit/run.ts [--sizes 1000,10000] [--repeat 7] [--e2e-repeat 5] [--profile]
+ * The CLI runs from its bundle (dist/cli/bonsai.cjs, rebuilt first when stale) through bin/bonsai.js, and a
+ * one-file audit is timed as `npx bonsai audit`, through the bin and through the bundle, next to Node's and
+ * npx's own start (one-file.ts).
+ * Usage: npx tsx bench/audit/run.ts [--sizes 1000,10000] [--repeat 7] [--e2e-repeat 5] [--one-file-repeat 15] [--profile]
  * Writes bench/results/audit.json.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -18,12 +21,15 @@ import { auditMix } from "../lib/objects";
 import { load1, loadNow, machineInfo } from "../lib/machine";
 import { log, REPO_ROOT, WORK_DIR, writeResult } from "../lib/results";
 import { nowMs, percentile, round } from "../lib/stats";
+import { ensureFreshBundle } from "../lib/timed-run";
+import { measureOneFile } from "./one-file";
 
 const { values: args } = parseArgs({
   options: {
     sizes: { type: "string", default: "1000,10000" },
     repeat: { type: "string", default: "7" },
     "e2e-repeat": { type: "string", default: "5" },
+    "one-file-repeat": { type: "string", default: "15" },
     profile: { type: "boolean", default: false },
   },
 });
@@ -76,7 +82,7 @@ function measureProcess(objects: number, repeat: number, cmd: string, argv: stri
       throw new Error(`${cmd} ${argv.join(" ")} exited ${r.status}: ${r.stderr?.toString().slice(0, 500)}`);
     return ms;
   };
-  once(); // warm-up: tsx's transform cache, page cache
+  once(); // warm-up: page cache (and tsx's transform cache when the bundle is not used)
   const samples: number[] = [];
   const loads: number[] = [];
   for (let i = 0; i < repeat; i++) {
@@ -104,6 +110,10 @@ async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const nodeArgs = args.profile ? ["--cpu-prof", `--cpu-prof-dir=${join(WORK_DIR, "profiles")}`] : [];
   log(`machine: ${machine.nproc} cores, ${machine.cpuModel}; load ${loadBefore.join(" ")}`);
+  const bundle = ensureFreshBundle(); // so that bin/bonsai.js runs the bundle, as after `npm ci`
+  const oneFile = measureOneFile(dir, Number(args["one-file-repeat"]));
+  for (const [name, t] of Object.entries(oneFile.variants))
+    log(`one file: ${name} p50 ${t.p50Ms} ms (p90 ${t.p90Ms}, min ${t.minMs}, ${t.runs} runs)`);
 
   const generated = [];
   for (const n of sizes) {
@@ -192,6 +202,8 @@ async function main(): Promise<void> {
     machine,
     load: { before: loadBefore, after: loadNow() },
     settings: { repeat, e2eRepeat, profile: "restricted", mutate: false },
+    entry: `bin/bonsai.js → ${bundle.replace(REPO_ROOT + "/", "")}`,
+    oneFile,
     generated,
     repository: repo,
     targets: tenK && {
@@ -200,6 +212,11 @@ async function main(): Promise<void> {
         endToEnd: tenK.endToEnd.cli.objectsPerSec,
         inProcessEngine: tenK.inProcess.engine.objectsPerSec,
         met: tenK.endToEnd.cli.objectsPerSec >= 5000,
+      },
+      oneFileNpxUnder500ms: {
+        target: 500,
+        npxP50Ms: oneFile.variants["npx bonsai audit"].p50Ms,
+        met: oneFile.variants["npx bonsai audit"].p50Ms < 500,
       },
     },
   });
