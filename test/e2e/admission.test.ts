@@ -1,5 +1,15 @@
 import { request } from "node:https";
-import { eventually, E2eCluster, SETUP_TIMEOUT_MS, startCluster } from "./cluster";
+import {
+  createRestrictedNamespace,
+  eventually,
+  E2eCluster,
+  failOnDeadComponents,
+  kubectlJson,
+  limitRangeReconciled,
+  SETUP_TIMEOUT_MS,
+  startCluster,
+} from "./cluster";
+import { expectSecureDefaults } from "../support/pods";
 
 // The module against a real kube-apiserver (built from Go modules), run the way `npx pepr dev` runs it.
 let c: E2eCluster;
@@ -7,32 +17,17 @@ let c: E2eCluster;
 beforeAll(async () => {
   c = await startCluster({ module: true });
   expect(c.kubectl(["create", "namespace", "frontend"]).code).toBe(0);
-  expect(c.kubectl(["create", "namespace", "e2e-restricted"]).code).toBe(0);
-  expect(
-    c.kubectl(["label", "namespace", "e2e-restricted", "pod-security.kubernetes.io/enforce=restricted"]).code,
-  ).toBe(0);
-  // The reconciler gives app namespaces their LimitRange; pods need it (or explicit resources) to be admitted.
-  await eventually(
-    "frontend LimitRange",
-    () => c.kubectl(["get", "limitrange", "default-limits", "-n", "frontend"]).code,
-    code => code === 0,
-  );
+  createRestrictedNamespace(c, "e2e-restricted");
+  await limitRangeReconciled(c, "frontend");
 }, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
   await c?.stop();
 });
 
-afterEach(() => {
-  const diag = c?.diagnostics();
-  if (diag?.trim()) throw new Error(`a component died during the test:\n${diag}`);
-});
+afterEach(() => failOnDeadComponents(c));
 
-const json = (args: string[]) => {
-  const r = c.kubectl([...args, "-o", "json"]);
-  if (r.code !== 0) throw new Error(r.stderr);
-  return JSON.parse(r.stdout);
-};
+const json = (args: string[]) => kubectlJson(c, args);
 
 const bareDeployment = (name: string, container: Record<string, unknown>) => ({
   apiVersion: "apps/v1",
@@ -52,17 +47,7 @@ describe("admission on a real API server", () => {
   it("admits a bare Pod and returns it mutated, with the LimitRange defaults, Running on the kwok node", async () => {
     expect(c.kubectl(["run", "bare", "-n", "frontend", "--image=nginx:1.27"]).code).toBe(0);
     const pod = json(["get", "pod", "bare", "-n", "frontend"]);
-    expect(pod.spec.securityContext).toEqual({
-      runAsNonRoot: true,
-      runAsUser: 1000,
-      fsGroup: 1000,
-      seccompProfile: { type: "RuntimeDefault" },
-    });
-    expect(pod.spec.containers[0].securityContext).toEqual({
-      allowPrivilegeEscalation: false,
-      capabilities: { drop: ["ALL"] },
-      readOnlyRootFilesystem: true,
-    });
+    expectSecureDefaults(pod.spec);
     expect(pod.spec.containers[0].resources).toEqual({
       limits: { cpu: "500m", memory: "512Mi" },
       requests: { cpu: "250m", memory: "256Mi" },
@@ -121,10 +106,7 @@ describe("admission on a real API server", () => {
     expect(other).toEqual([]);
     expect(r.code).toBe(0);
     // Control: in a namespace the module ignores, PodSecurity itself refuses the very same pod.
-    expect(c.kubectl(["create", "namespace", "flux-system"]).code).toBe(0);
-    expect(c.kubectl(["label", "namespace", "flux-system", "pod-security.kubernetes.io/enforce=restricted"]).code).toBe(
-      0,
-    );
+    createRestrictedNamespace(c, "flux-system");
     const unmutated = c.apply({ ...pod, metadata: { ...pod.metadata, namespace: "flux-system" } });
     expect(unmutated.code).not.toBe(0);
     expect(unmutated.stderr).toContain('violates PodSecurity "restricted:latest"');

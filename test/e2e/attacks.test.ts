@@ -1,8 +1,15 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
-import { eventually, E2eCluster, SETUP_TIMEOUT_MS, startCluster } from "./cluster";
-import { REPO } from "../repo/rendered";
+import {
+  createRestrictedNamespace,
+  E2eCluster,
+  installCrds,
+  limitRangeReconciled,
+  REPO,
+  SETUP_TIMEOUT_MS,
+  startCluster,
+} from "./cluster";
 
 // The attack pass of issue 13 on the embedded plane (real kube-apiserver, the module as `pepr dev` runs it),
 // then a module outage. Every attack must get its verdict from whoever should give it (the module, Pod
@@ -10,20 +17,12 @@ import { REPO } from "../repo/rendered";
 // deadline in an answer fails the test. Answer times are printed to stderr ("[attacks]"), not asserted.
 let c: E2eCluster;
 const timings: { attack: string; ms: number; verdict: string }[] = [];
-const RESTRICTED = "pod-security.kubernetes.io/enforce=restricted";
 
 beforeAll(async () => {
   c = await startCluster({ module: true });
-  for (const ns of ["frontend", "monitoring", "ingress-nginx"]) {
-    expect(c.kubectl(["create", "namespace", ns]).code).toBe(0);
-    expect(c.kubectl(["label", "namespace", ns, RESTRICTED]).code).toBe(0);
-  }
-  expect(c.kubectl(["apply", "-k", join(REPO, "apps", "crds", "exemptions")]).code).toBe(0);
-  await eventually(
-    "frontend LimitRange",
-    () => c.kubectl(["get", "limitrange", "default-limits", "-n", "frontend"]).code,
-    code => code === 0,
-  );
+  for (const ns of ["frontend", "monitoring", "ingress-nginx"]) createRestrictedNamespace(c, ns);
+  installCrds(c, join(REPO, "apps", "crds", "exemptions"));
+  await limitRangeReconciled(c, "frontend");
 }, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {

@@ -7,6 +7,9 @@ import { MODULE_NAMESPACE, peprDeploy } from "../../tools/controlplane/pepr-depl
 import { PeprDev, webhookUnreachable } from "../../tools/controlplane/pepr-dev";
 import { sleep, tail } from "../../tools/controlplane/processes";
 
+/** The checkout the tests run in (its apps/, dist/, bin/). */
+export const REPO = join(__dirname, "..", "..");
+
 /** First run builds Kubernetes from source: the set-up of an e2e file may take that long, once. */
 export const SETUP_TIMEOUT_MS = 45 * 60 * 1000;
 
@@ -104,6 +107,36 @@ export function kubectlJson<T = any>(c: Pick<E2eCluster, "kubectl">, args: strin
   const r = c.kubectl([...args, "-o", "json"]);
   if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
   return JSON.parse(r.stdout) as T;
+}
+
+/** Runs kubectl and throws with its message when it fails: for set-up steps a test cannot do without. */
+function must(c: Pick<E2eCluster, "kubectl">, args: string[]): void {
+  const r = c.kubectl(args);
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${r.stderr}`);
+}
+
+/** A namespace where the API server enforces Pod Security `restricted`, as the platform's namespaces do. */
+export function createRestrictedNamespace(c: Pick<E2eCluster, "kubectl">, name: string): void {
+  must(c, ["create", "namespace", name]);
+  must(c, ["label", "namespace", name, "pod-security.kubernetes.io/enforce=restricted"]);
+}
+
+/** The tree's CRDs (apps/crds, or one folder of it), applied and Established before the tests use them. */
+export function installCrds(c: Pick<E2eCluster, "kubectl">, dir = join(REPO, "apps", "crds")): void {
+  must(c, ["apply", "-k", dir]);
+  must(c, ["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]);
+}
+
+/**
+ * Waits for the LimitRange the module's reconciler gives an app namespace: pods need it (or explicit resources)
+ * to be admitted, so a test that creates bare pods starts only once it is there.
+ */
+export function limitRangeReconciled(c: Pick<E2eCluster, "kubectl">, namespace: string): Promise<number> {
+  return eventually(
+    `${namespace} LimitRange`,
+    () => c.kubectl(["get", "limitrange", "default-limits", "-n", namespace]).code,
+    code => code === 0,
+  );
 }
 
 /** Fails the test that just ran when a component died during it, with the tail of its log. */

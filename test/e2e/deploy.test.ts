@@ -6,36 +6,33 @@ import {
   eventually,
   E2eCluster,
   failOnDeadComponents,
+  installCrds,
   kubectlJson,
+  limitRangeReconciled,
+  REPO,
   SETUP_TIMEOUT_MS,
   startDeployedCluster,
 } from "./cluster";
 import { auditEntries, ModuleIdentity, podsOf } from "./deployed";
 import { AdmissionProbe } from "../../tools/controlplane/admission-probe";
+import { expectSecureDefaults } from "../support/pods";
 
 // The module as users install it (`npx pepr deploy --yes`), on the control plane in its own network namespace:
 // webhooks called through the deployed Service, pods run from the built bundle by the local kubelet, every
 // request of the module made with its own ServiceAccount's token (the API server's audit log says so).
 let c: E2eCluster;
-const REPO = join(__dirname, "..", "..");
 const SA = `system:serviceaccount:${MODULE_NAMESPACE}:${MODULE_NAME}`;
 let identity: ModuleIdentity;
 
 beforeAll(async () => {
   c = await startDeployedCluster();
   identity = new ModuleIdentity(c.cp.stateDir, SA);
-  expect(c.kubectl(["apply", "-k", join(REPO, "apps", "crds")]).code).toBe(0);
-  expect(c.kubectl(["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]).code).toBe(0);
+  installCrds(c);
   expect(c.apply(governedNamespace("backend")).stderr).toBe("");
   // Not governed, so no Pod Security label: a privileged Pod reaches the module instead of being refused by the
   // API server's own PodSecurity check first.
   expect(c.kubectl(["create", "namespace", "sandbox"]).code).toBe(0);
-  await eventually(
-    "backend LimitRange",
-    () => c.kubectl(["get", "limitrange", "default-limits", "-n", "backend"]).code,
-    code => code === 0,
-    20_000,
-  );
+  await limitRangeReconciled(c, "backend");
 }, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -137,17 +134,7 @@ describe("npx pepr deploy on the embedded plane", () => {
   it("admits a bare Pod and returns it mutated with the documented defaults", () => {
     expect(c.kubectl(["run", "bare", "-n", "backend", "--image=nginx:1.27"]).code).toBe(0);
     const pod = json(["get", "pod", "bare", "-n", "backend"]);
-    expect(pod.spec.securityContext).toEqual({
-      runAsNonRoot: true,
-      runAsUser: 1000,
-      fsGroup: 1000,
-      seccompProfile: { type: "RuntimeDefault" },
-    });
-    expect(pod.spec.containers[0].securityContext).toEqual({
-      allowPrivilegeEscalation: false,
-      capabilities: { drop: ["ALL"] },
-      readOnlyRootFilesystem: true,
-    });
+    expectSecureDefaults(pod.spec);
   });
 
   it("restores a deleted ResourceQuota, writing it as the module's ServiceAccount", async () => {

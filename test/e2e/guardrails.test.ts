@@ -1,11 +1,10 @@
 import { join } from "node:path";
-import { eventually, E2eCluster, SETUP_TIMEOUT_MS, startCluster } from "./cluster";
+import { eventually, E2eCluster, failOnDeadComponents, REPO, SETUP_TIMEOUT_MS, startCluster } from "./cluster";
 
 // Guardrails beyond pod security, on a real API server: namespace reconciliation, network, services,
 // exemptions and modes. The module runs with service-type in warn and image-reference in audit mode
 // (BONSAI_MODES, as `pepr.env` would set it) so that all three modes are exercised in one run.
 let c: E2eCluster;
-const REPO = join(__dirname, "..", "..");
 
 beforeAll(async () => {
   c = await startCluster({ module: true, env: { BONSAI_MODES: '{"image-reference":"audit","resource-caps":"warn"}' } });
@@ -18,10 +17,7 @@ afterAll(async () => {
   await c?.stop();
 });
 
-afterEach(() => {
-  const diag = c?.diagnostics();
-  if (diag?.trim()) throw new Error(`a component died during the test:\n${diag}`);
-});
+afterEach(() => failOnDeadComponents(c));
 
 const get = (args: string[]) => c.kubectl(["get", ...args, "-o", "json"]);
 const managed = [

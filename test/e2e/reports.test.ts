@@ -1,26 +1,28 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { eventually, E2eCluster, SETUP_TIMEOUT_MS, startCluster } from "./cluster";
+import {
+  eventually,
+  E2eCluster,
+  installCrds,
+  limitRangeReconciled,
+  REPO,
+  SETUP_TIMEOUT_MS,
+  startCluster,
+} from "./cluster";
 
 // PolicyReports in a real cluster: admission outcomes (a denial included) and the background scan show up
 // within seconds; the report stays under its cap. image-reference runs in audit mode here, and the cap is
 // lowered to 50 so that "thousands" is a few hundred requests.
 let c: E2eCluster;
-const REPO = join(__dirname, "..", "..");
 
 beforeAll(async () => {
   c = await startCluster({
     module: true,
     env: { BONSAI_MODES: '{"image-reference":"audit"}', BONSAI_REPORT_CAP: "50", BONSAI_SCAN_SECONDS: "10" },
   });
-  expect(c.kubectl(["apply", "-k", join(REPO, "apps", "crds")]).code).toBe(0);
-  expect(c.kubectl(["wait", "--for=condition=Established", "crd", "--all", "--timeout=60s"]).code).toBe(0);
+  installCrds(c);
   expect(c.kubectl(["create", "namespace", "backend"]).code).toBe(0);
-  await eventually(
-    "backend LimitRange",
-    () => c.kubectl(["get", "limitrange", "default-limits", "-n", "backend"]).code,
-    code => code === 0,
-  );
+  await limitRangeReconciled(c, "backend");
 }, SETUP_TIMEOUT_MS);
 
 afterAll(async () => {

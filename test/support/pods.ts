@@ -42,6 +42,29 @@ export function hardenedContainerSC() {
   return { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true };
 }
 
+/**
+ * What the mutation gives a Pod that sets none of it (docs/guardrails.md, README): the pod's
+ * securityContext, and every container's and init container's. Tests of the mutation expect exactly this back.
+ */
+export function expectSecureDefaults(spec: {
+  securityContext?: unknown;
+  containers?: unknown[];
+  initContainers?: unknown[];
+}) {
+  expect(spec.securityContext).toEqual({
+    runAsNonRoot: true,
+    runAsUser: 1000,
+    fsGroup: 1000,
+    seccompProfile: { type: "RuntimeDefault" },
+  });
+  for (const c of [...(spec.containers ?? []), ...(spec.initContainers ?? [])])
+    expect((c as { securityContext?: unknown }).securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ["ALL"] },
+      readOnlyRootFilesystem: true,
+    });
+}
+
 /** Wraps a pod's spec in the template of another kind, as the API would carry it. */
 export function asWorkload(kind: string, pod: KubeObject): KubeObject {
   const template = { metadata: { labels: { app: "x" } }, spec: pod.spec };

@@ -5,7 +5,7 @@ import {
 } from "../../capabilities/policies/pod-security/mutate";
 import { podSecurityResults } from "./pod-security-results";
 import type { KubeObject } from "../../capabilities/k8s/object";
-import { asWorkload } from "../support/pods";
+import { asWorkload, expectSecureDefaults } from "../support/pods";
 
 const bare = (): KubeObject => ({
   apiVersion: "v1",
@@ -21,20 +21,7 @@ describe("applySecureDefaults", () => {
   it("fills every missing field of a bare pod with the platform defaults", () => {
     const pod = bare();
     applySecureDefaults(pod);
-    const spec = pod.spec as Record<string, any>;
-    expect(spec.securityContext).toEqual({
-      runAsNonRoot: true,
-      runAsUser: 1000,
-      fsGroup: 1000,
-      seccompProfile: { type: "RuntimeDefault" },
-    });
-    for (const c of [...spec.containers, ...spec.initContainers]) {
-      expect(c.securityContext).toEqual({
-        allowPrivilegeEscalation: false,
-        capabilities: { drop: ["ALL"] },
-        readOnlyRootFilesystem: true,
-      });
-    }
+    expectSecureDefaults(pod.spec as Record<string, any>);
   });
 
   it("makes a bare pod pass restricted and the hardening rules", () => {
