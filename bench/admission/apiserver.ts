@@ -3,11 +3,11 @@ import { Agent } from "node:https";
 import { join } from "node:path";
 import { parse } from "yaml";
 import type { KubeObject } from "../../capabilities/k8s/object";
-import { Judge, LoadRequest, runLoad, Sample, sendOne } from "../lib/load";
+import { Judge, LoadRequest, runLoad, RunsSummary, Sample, sendOne, summarizeRuns } from "../lib/load";
 import { load1 } from "../lib/machine";
 import { barePod, BENCH_NAMESPACE, compliantDeployment, compliantPod, largePod, privilegedPod } from "../lib/objects";
 import { log, REPO_ROOT, WORK_DIR } from "../lib/results";
-import { LatencySummary, round, summarize } from "../lib/stats";
+import { round } from "../lib/stats";
 
 /** The part of tools/controlplane/controlplane.ts (another engineer's harness) this benchmark uses. */
 interface ControlPlaneLike {
@@ -34,16 +34,10 @@ export interface WebhookTarget {
 
 export type Phase = "none" | "noop" | "guardrails";
 
-export interface ApiServerPhaseResult {
+export interface ApiServerPhaseResult extends RunsSummary {
   phase: Phase;
   concurrency: number;
-  requests: number;
-  errors: number;
-  errorKinds: Record<string, number>;
-  rps: number;
-  latencyMs: LatencySummary;
   denied: number;
-  rounds: { p50: number; p99: number; rps: number; load1: number }[];
 }
 
 /** Why the API-server part cannot run now, or undefined when it can (without building anything). */
@@ -269,24 +263,12 @@ export async function apiServerBench(opts: {
       }
       agent.destroy();
       for (const phase of phases) {
-        const all = runs[phase].flatMap(x => x.samples);
-        const ok = all.filter(s => !s.error);
-        const errorKinds: Record<string, number> = {};
-        for (const s of all) if (s.error) errorKinds[s.error] = (errorKinds[s.error] ?? 0) + 1;
-        const totalMs = runs[phase].reduce((s, x) => s + x.elapsedMs, 0);
+        const ok = runs[phase].flatMap(x => x.samples).filter(s => !s.error);
         results.push({
           phase,
           concurrency: c,
-          requests: all.length,
-          errors: all.length - ok.length,
-          errorKinds,
-          rps: round((all.length / totalMs) * 1000, 1),
-          latencyMs: summarize(ok.map(s => s.ms)),
+          ...summarizeRuns(runs[phase]),
           denied: ok.filter(s => !s.allowed).length,
-          rounds: runs[phase].map(x => {
-            const s = summarize(x.samples.filter(y => !y.error).map(y => y.ms));
-            return { p50: s.p50, p99: s.p99, rps: round((x.samples.length / x.elapsedMs) * 1000, 1), load1: x.load1 };
-          }),
         });
       }
       const by = (p: Phase) => results.find(x => x.phase === p && x.concurrency === c)!;

@@ -14,11 +14,20 @@ import { parseArgs } from "node:util";
 import { platformClusterState } from "../lib/cluster-state";
 import { perRequestByCategory } from "../lib/cpuprofile";
 import { startFakeApiServer } from "../lib/fake-apiserver";
-import { httpsAgent, LoadRequest, runLoad, runOpenLoad, Sample, sendOne } from "../lib/load";
+import {
+  httpsAgent,
+  LoadRequest,
+  runLoad,
+  runOpenLoad,
+  RunsSummary,
+  Sample,
+  sendOne,
+  summarizeRuns,
+} from "../lib/load";
 import { load1, loadNow, machineInfo } from "../lib/machine";
 import { buildPeprModule, RunningController, startController } from "../lib/pepr-module";
 import { log, WORK_DIR, writeResult } from "../lib/results";
-import { LatencySummary, median, round, summarize } from "../lib/stats";
+import { median, round, summarize } from "../lib/stats";
 import { selfSignedTls } from "../lib/tls";
 import { apiServerBench } from "./apiserver";
 import { policyCost } from "./policy-cost";
@@ -56,15 +65,8 @@ function freePort(): Promise<number> {
   });
 }
 
-interface LevelResult {
+interface LevelResult extends RunsSummary {
   concurrency: number;
-  requests: number;
-  errors: number;
-  errorKinds: Record<string, number>;
-  rps: number;
-  latencyMs: LatencySummary;
-  /** per round: p50/p99 and load, to show the spread */
-  rounds: { p50: number; p99: number; rps: number; load1: number }[];
   byShape: Record<string, { p50: number; p99: number; allowed: number; denied: number }>;
 }
 
@@ -73,10 +75,7 @@ function aggregate(
   runs: { samples: Sample[]; elapsedMs: number; load1: number }[],
   mix: ReviewTemplate[],
 ): LevelResult {
-  const all = runs.flatMap(r => r.samples);
-  const ok = all.filter(s => !s.error);
-  const errorKinds: Record<string, number> = {};
-  for (const s of all) if (s.error) errorKinds[s.error] = (errorKinds[s.error] ?? 0) + 1;
+  const ok = runs.flatMap(r => r.samples).filter(s => !s.error);
   const byShape: LevelResult["byShape"] = {};
   mix.forEach((t, i) => {
     const mine = ok.filter(s => s.shape === i);
@@ -88,20 +87,7 @@ function aggregate(
       denied: mine.filter(s => !s.allowed).length,
     };
   });
-  const totalMs = runs.reduce((s, r) => s + r.elapsedMs, 0);
-  return {
-    concurrency,
-    requests: all.length,
-    errors: all.length - ok.length,
-    errorKinds,
-    rps: round((all.length / totalMs) * 1000, 1),
-    latencyMs: summarize(ok.map(s => s.ms)),
-    rounds: runs.map(r => {
-      const s = summarize(r.samples.filter(x => !x.error).map(x => x.ms));
-      return { p50: s.p50, p99: s.p99, rps: round((r.samples.length / r.elapsedMs) * 1000, 1), load1: r.load1 };
-    }),
-    byShape,
-  };
+  return { concurrency, ...summarizeRuns(runs), byShape };
 }
 
 async function main(): Promise<void> {

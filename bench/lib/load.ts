@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { Agent, request } from "node:https";
-import { nowMs } from "./stats";
+import { LatencySummary, nowMs, round, summarize } from "./stats";
 
 /** One request to send: the path and the body (built per request by the caller). */
 export interface LoadRequest {
@@ -22,6 +22,36 @@ export interface Sample {
 export interface LoadRunResult {
   samples: Sample[];
   elapsedMs: number;
+}
+
+/** Rounds of one load level, summed up: failed requests counted by kind and left out of the latencies. */
+export interface RunsSummary {
+  requests: number;
+  errors: number;
+  errorKinds: Record<string, number>;
+  rps: number;
+  latencyMs: LatencySummary;
+  /** per round: p50/p99 and load, to show the spread */
+  rounds: { p50: number; p99: number; rps: number; load1: number }[];
+}
+
+export function summarizeRuns(runs: (LoadRunResult & { load1: number })[]): RunsSummary {
+  const all = runs.flatMap(r => r.samples);
+  const ok = all.filter(s => !s.error);
+  const errorKinds: Record<string, number> = {};
+  for (const s of all) if (s.error) errorKinds[s.error] = (errorKinds[s.error] ?? 0) + 1;
+  const totalMs = runs.reduce((s, r) => s + r.elapsedMs, 0);
+  return {
+    requests: all.length,
+    errors: all.length - ok.length,
+    errorKinds,
+    rps: round((all.length / totalMs) * 1000, 1),
+    latencyMs: summarize(ok.map(s => s.ms)),
+    rounds: runs.map(r => {
+      const s = summarize(r.samples.filter(x => !x.error).map(x => x.ms));
+      return { p50: s.p50, p99: s.p99, rps: round((r.samples.length / r.elapsedMs) * 1000, 1), load1: r.load1 };
+    }),
+  };
 }
 
 /** Turns an answer into a sample: allowed, denied, or an error. */
