@@ -107,35 +107,31 @@ export class NetworkModel {
       });
   }
 
-  /** Whether `from` may connect to `to` on TCP `port`. */
+  /** Whether `from` may connect to `to` on TCP `port`: `from`'s egress policies and `to`'s ingress policies allow it. */
   allows(from: Endpoint, to: Endpoint, port: number): boolean {
-    const egress = this.policiesFor(from, "Egress");
-    const egressOk =
-      !egress.length ||
-      egress.some(spec =>
-        list(spec.egress).some(r => {
+    return this.sideAllows("Egress", from, to, to, port) && this.sideAllows("Ingress", to, from, to, port);
+  }
+
+  /**
+   * One side of a connection: no `type` policy selects `self`, or one of them has a rule whose peers (`to` for
+   * egress, `from` for ingress; none means any) match `other` and whose ports match `port` on `target`.
+   */
+  private sideAllows(type: "Ingress" | "Egress", self: Endpoint, other: Endpoint, target: Endpoint, port: number) {
+    const policies = this.policiesFor(self, type);
+    const [rulesKey, peersKey] = type === "Egress" ? ["egress", "to"] : ["ingress", "from"];
+    return (
+      !policies.length ||
+      policies.some(spec =>
+        list(spec[rulesKey]).some(r => {
           const rule = record(r) ?? {};
-          const peers = list(rule.to);
+          const peers = list(rule[peersKey]);
           return (
-            (!peers.length || peers.some(peer => this.peerMatches(peer, from.namespace!, to))) &&
-            this.portMatches(rule, to, port)
+            (!peers.length || peers.some(peer => this.peerMatches(peer, self.namespace!, other))) &&
+            this.portMatches(rule, target, port)
           );
         }),
-      );
-    const ingress = this.policiesFor(to, "Ingress");
-    const ingressOk =
-      !ingress.length ||
-      ingress.some(spec =>
-        list(spec.ingress).some(r => {
-          const rule = record(r) ?? {};
-          const peers = list(rule.from);
-          return (
-            (!peers.length || peers.some(peer => this.peerMatches(peer, to.namespace!, from))) &&
-            this.portMatches(rule, to, port)
-          );
-        }),
-      );
-    return egressOk && ingressOk;
+      )
+    );
   }
 }
 
