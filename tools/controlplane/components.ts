@@ -5,7 +5,7 @@ import { ComponentNetwork, KUBERNETES_SERVICE_IP, SERVICE_CIDR } from "./cluster
 import type { ControlPlane, Progress } from "./controlplane";
 import { Pki } from "./pki";
 import { respondsOk } from "./probe";
-import { Started, tail, waitFor } from "./processes";
+import { exitReport, Started, tail, waitFor } from "./processes";
 
 /** Component health endpoints serve a self-signed certificate; only their status is read. */
 const INSECURE = { rejectUnauthorized: false };
@@ -37,9 +37,6 @@ export interface StartContext {
   progress: Progress;
 }
 
-const deadOrUndefined = (s: Started) => () =>
-  s.exited ? `${s.name} exited (${JSON.stringify(s.exited)}):\n${tail(s.log)}` : undefined;
-
 export async function startEtcd(ctx: StartContext, etcdBin: string): Promise<void> {
   const { ports } = ctx.network;
   ctx.progress("starting etcd");
@@ -56,7 +53,7 @@ export async function startEtcd(ctx: StartContext, etcdBin: string): Promise<voi
   ]);
   await waitFor("etcd", () => respondsOk(`http://127.0.0.1:${ctx.network.hostPort(ports.etcd)}/health`), {
     timeoutMs: 30_000,
-    dead: deadOrUndefined(etcd),
+    dead: () => exitReport(etcd),
     describe: () => tail(etcd.log),
   });
 }
@@ -93,7 +90,7 @@ export async function startApiserver(ctx: StartContext, extraFlags: string[]): P
   ]);
   await waitFor("kube-apiserver", () => ctx.cp.ready(), {
     timeoutMs: 90_000,
-    dead: deadOrUndefined(apiserver),
+    dead: () => exitReport(apiserver),
     describe: () => tail(apiserver.log),
   });
 }
@@ -128,12 +125,12 @@ export async function startControllers(ctx: StartContext): Promise<void> {
     respondsOk(`https://127.0.0.1:${ctx.network.hostPort(port)}/healthz`, INSECURE);
   await waitFor("kube-controller-manager", healthz(ports.controllerManager), {
     timeoutMs: 60_000,
-    dead: deadOrUndefined(kcm),
+    dead: () => exitReport(kcm),
     describe: () => tail(kcm.log),
   });
   await waitFor("kube-scheduler", healthz(ports.scheduler), {
     timeoutMs: 60_000,
-    dead: deadOrUndefined(sched),
+    dead: () => exitReport(sched),
     describe: () => tail(sched.log),
   });
   // The ServiceAccount admission plugin needs "default" in a namespace before any pod can be created there.
@@ -195,7 +192,7 @@ export async function startKwok(
         .kubectl(["get", "nodes", "-o", ready])
         .stdout.split("\n")
         .filter(s => s === "True").length === nodes.length,
-    { timeoutMs: 60_000, dead: deadOrUndefined(kw), describe: () => tail(kw.log) },
+    { timeoutMs: 60_000, dead: () => exitReport(kw), describe: () => tail(kw.log) },
   );
 }
 

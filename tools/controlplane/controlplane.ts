@@ -8,6 +8,7 @@ import { KubeApi } from "./kube-api";
 import { createPki, kubeconfigYaml, Pki } from "./pki";
 import { respondsOk } from "./probe";
 import {
+  deadProcesses,
   isAlive,
   isOurs,
   readPidFile,
@@ -15,7 +16,6 @@ import {
   Started,
   stopProcesses,
   stopRecordedProcesses,
-  tail,
   writePidFile,
 } from "./processes";
 
@@ -125,7 +125,7 @@ export class ControlPlane {
 
   /** Components that died since start, with the tail of their logs. */
   deadComponents(): string[] {
-    return this.procs.filter(p => p.exited).map(p => `${p.name} exited (${JSON.stringify(p.exited)}):\n${tail(p.log)}`);
+    return deadProcesses(this.procs);
   }
 
   ready(): Promise<boolean> {

@@ -133,6 +133,16 @@ export async function stopRecordedProcesses(stateDir: string): Promise<string[]>
   return running.map(p => `${p.name} (pid ${p.pid})`);
 }
 
+/** How a started process ended, with its log's tail; undefined while it runs (for waitFor's `dead`). */
+export function exitReport(p: Started): string | undefined {
+  return p.exited ? `${p.name} exited (${JSON.stringify(p.exited)}):\n${tail(p.log)}` : undefined;
+}
+
+/** The processes that died since they were started, each with its log's tail. */
+export function deadProcesses(procs: Started[]): string[] {
+  return procs.map(exitReport).filter((r): r is string => r !== undefined);
+}
+
 export const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 
 /** Polls `check` until it returns true; fails with `describe()` (e.g. a log tail) on timeout or when `dead()` says so. */

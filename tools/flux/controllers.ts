@@ -5,6 +5,8 @@ import { buildWrapper } from "../controlplane/binaries";
 import type { ControlPlane } from "../controlplane/controlplane";
 import { respondsOk } from "../controlplane/probe";
 import {
+  deadProcesses,
+  exitReport,
   freePort,
   startProcess,
   Started,
@@ -177,7 +179,7 @@ export class FluxControllers {
       ] as const)
         await waitFor(p.name, () => respondsOk(`http://127.0.0.1:${port}/readyz`), {
           timeoutMs: 60_000,
-          dead: () => (p.exited ? `exited (${JSON.stringify(p.exited)}):\n${tail(p.log)}` : undefined),
+          dead: () => exitReport(p),
           describe: () => tail(p.log),
         });
       return started;
@@ -194,7 +196,7 @@ export class FluxControllers {
 
   /** Controllers that died since start, with their log tails. */
   deadComponents(): string[] {
-    return this.procs.filter(p => p.exited).map(p => `${p.name} exited (${JSON.stringify(p.exited)}):\n${tail(p.log)}`);
+    return deadProcesses(this.procs);
   }
 
   logTail(name: "source-controller" | "kustomize-controller", lines = 40): string {

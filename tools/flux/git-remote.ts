@@ -1,7 +1,15 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { startProcess, Started, stopProcesses, tail, waitFor, writePidFile } from "../controlplane/processes";
+import {
+  exitReport,
+  startProcess,
+  Started,
+  stopProcesses,
+  tail,
+  waitFor,
+  writePidFile,
+} from "../controlplane/processes";
 
 const REPO_ROOT = join(__dirname, "..", "..");
 export const REMOTE_REPO = "bonsai.git";
@@ -55,7 +63,7 @@ export class LoopbackGitRemote {
     writePidFile(stateDir, [proc]);
     await waitFor("git server", async () => existsSync(portFile) && readFileSync(portFile, "utf8").trim() !== "", {
       timeoutMs: 30_000,
-      dead: () => (proc.exited ? `exited (${JSON.stringify(proc.exited)}):\n${tail(proc.log)}` : undefined),
+      dead: () => exitReport(proc),
       describe: () => tail(proc.log),
     });
     const port = Number(readFileSync(portFile, "utf8").trim());
