@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { commandResult } from "../../tools/command-result";
 import { ControlPlane } from "../../tools/controlplane/controlplane";
 import { uninstallModule } from "../../tools/controlplane/pepr-deploy";
 import { PeprDev } from "../../tools/controlplane/pepr-dev";
@@ -24,17 +25,8 @@ async function removeGuardrails(kubeconfig: string | undefined): Promise<string>
   const [bin, target] = kubeconfig
     ? [ensureKubeBinaries().kubectl, `--kubeconfig=${kubeconfig}`]
     : ["kubectl", `--context=${K3D_CONTEXT}`];
-  const kubectl = (args: string[]) => {
-    const r = spawnSync(bin, [target, ...args], {
-      encoding: "utf8",
-      timeout: 60_000,
-    });
-    return {
-      code: r.status ?? -1,
-      stdout: r.stdout ?? "",
-      stderr: (r.stderr ?? "") + (r.error ? String(r.error) : ""),
-    };
-  };
+  const kubectl = (args: string[]) =>
+    commandResult(spawnSync(bin, [target, ...args], { encoding: "utf8", timeout: 60_000 }));
   const { webhooksGoneAfterMs } = await uninstallModule({ kubectl });
   return `guardrails removed (webhook configurations gone after ${webhooksGoneAfterMs} ms, then the controller)`;
 }

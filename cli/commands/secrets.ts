@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { commandResult } from "../../tools/command-result";
 import { ensureKubeBinaries } from "../../tools/controlplane/binaries";
 import { ensureSopsKeySecret, secretsInit, secretsShow } from "../up/secrets";
 import { readUpRecord, stateDir } from "../up/state";
@@ -25,13 +26,10 @@ function embeddedKubectl() {
   const record = readUpRecord(stateDir());
   const kubeconfig = record?.mode === "embedded" ? record.kubeconfig : undefined;
   if (!kubeconfig || !existsSync(kubeconfig)) return undefined;
-  return (args: string[], input?: string) => {
-    const r = spawnSync(ensureKubeBinaries().kubectl, [`--kubeconfig=${kubeconfig}`, ...args], {
-      input,
-      encoding: "utf8",
-    });
-    return { code: r.status ?? 1, stdout: r.stdout ?? "", stderr: (r.stderr ?? "") + (r.error ? String(r.error) : "") };
-  };
+  return (args: string[], input?: string) =>
+    commandResult(
+      spawnSync(ensureKubeBinaries().kubectl, [`--kubeconfig=${kubeconfig}`, ...args], { input, encoding: "utf8" }),
+    );
 }
 
 export async function run(argv: string[]): Promise<number> {

@@ -5,6 +5,7 @@ import { ensureEtcd, ensureKubeBinaries, ensureKwok, KubeBinaries } from "./bina
 import { ComponentNetwork, loopbackNetwork, namespaceNetwork } from "./cluster-network";
 import { startApiserver, StartContext, startControllers, startEtcd, startKwok, startLocalKubelet } from "./components";
 import { KubeApi } from "./kube-api";
+import { CommandResult, commandResult } from "../command-result";
 import { createPki, kubeconfigYaml, Pki } from "./pki";
 import { respondsOk } from "./probe";
 import {
@@ -146,18 +147,15 @@ export class ControlPlane {
   }
 
   /** Runs the matching kubectl (v1.35) against this control plane. */
-  kubectl(args: string[], input?: string, timeoutMs = 120_000): { code: number; stdout: string; stderr: string } {
-    const r = spawnSync(this.binaries.kubectl, [`--kubeconfig=${this.kubeconfig}`, ...args], {
-      encoding: "utf8",
-      input,
-      timeout: timeoutMs,
-      maxBuffer: 64 * 1024 * 1024,
-    });
-    return {
-      code: r.status ?? -1,
-      stdout: r.stdout ?? "",
-      stderr: (r.stderr ?? "") + (r.error ? String(r.error) : ""),
-    };
+  kubectl(args: string[], input?: string, timeoutMs = 120_000): CommandResult {
+    return commandResult(
+      spawnSync(this.binaries.kubectl, [`--kubeconfig=${this.kubeconfig}`, ...args], {
+        encoding: "utf8",
+        input,
+        timeout: timeoutMs,
+        maxBuffer: 64 * 1024 * 1024,
+      }),
+    );
   }
 
   async stop(): Promise<void> {

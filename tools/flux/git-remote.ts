@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { CommandResult, commandResult } from "../command-result";
 import {
   exitReport,
   startProcess,
@@ -14,9 +15,10 @@ import {
 const REPO_ROOT = join(__dirname, "..", "..");
 export const REMOTE_REPO = "bonsai.git";
 
-function git(args: string[], cwd: string): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync("git", args, { cwd, encoding: "utf8", timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });
-  return { code: r.status ?? 1, stdout: r.stdout ?? "", stderr: (r.stderr ?? "") + (r.error ? String(r.error) : "") };
+function git(args: string[], cwd: string): CommandResult {
+  return commandResult(
+    spawnSync("git", args, { cwd, encoding: "utf8", timeout: 120_000, maxBuffer: 64 * 1024 * 1024 }),
+  );
 }
 
 function mustGit(args: string[], cwd: string): string {
