@@ -2,10 +2,9 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { Agent } from "node:https";
 import { join } from "node:path";
 import { parse } from "yaml";
-import type { KubeObject } from "../../capabilities/k8s/object";
 import { Judge, LoadRequest, runLoad, RunsSummary, Sample, sendOne, summarizeRuns } from "../lib/load";
 import { load1 } from "../lib/machine";
-import { barePod, BENCH_NAMESPACE, compliantDeployment, compliantPod, largePod, privilegedPod } from "../lib/objects";
+import { admissionShapes, BENCH_NAMESPACE } from "../lib/objects";
 import { log, REPO_ROOT, WORK_DIR } from "../lib/results";
 import { round } from "../lib/stats";
 
@@ -119,13 +118,7 @@ const createJudge: Judge = (status, body) => {
   return { error: `HTTP ${status}: ${message}` };
 };
 
-const SHAPES: [string, KubeObject][] = [
-  ["pod/bare", barePod()],
-  ["pod/compliant", compliantPod()],
-  ["pod/privileged", privilegedPod()],
-  ["pod/large", largePod()],
-  ["deployment/compliant", compliantDeployment()],
-];
+const SHAPES = admissionShapes();
 
 function requestFor(n: number): LoadRequest {
   const shape = n % SHAPES.length;

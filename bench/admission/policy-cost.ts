@@ -2,7 +2,7 @@ import type { KubeObject } from "../../capabilities/k8s/object";
 import { decideAdmission } from "../../capabilities/engine/admission";
 import { buildContext } from "../../capabilities/engine/context";
 import { applySecureDefaults } from "../../capabilities/policies/pod-security/mutate";
-import { barePod, compliantDeployment, compliantPod, largePod, privilegedPod } from "../lib/objects";
+import { admissionShapes } from "../lib/objects";
 import { nowMs, round } from "../lib/stats";
 
 /** Microseconds per call of `fn`, after a warm-up, median of 5 batches. */
@@ -26,15 +26,8 @@ function usPerOp(fn: (i: number) => void, n: number): number {
 export function policyCost(state: Record<string, KubeObject[]>): Record<string, Record<string, number>> {
   const opts = { limitRanges: state.limitranges ?? [], exemptions: state.exemptions ?? [] };
   const ctx = buildContext({ level: "restricted", mutate: true, ...opts });
-  const shapes: [string, KubeObject][] = [
-    ["pod/bare", barePod()],
-    ["pod/compliant", compliantPod()],
-    ["pod/privileged", privilegedPod()],
-    ["pod/large", largePod()],
-    ["deployment/compliant", compliantDeployment()],
-  ];
   const out: Record<string, Record<string, number>> = {};
-  for (const [label, obj] of shapes) {
+  for (const [label, obj] of admissionShapes()) {
     const n = label.includes("large") ? 1000 : 5000;
     const input = {
       object: obj,

@@ -1,5 +1,5 @@
 import type { KubeObject } from "../../capabilities/k8s/object";
-import { barePod, compliantDeployment, compliantPod, largePod, privilegedPod } from "../lib/objects";
+import { admissionShapes } from "../lib/objects";
 
 /** One request of the mix: which webhook and which AdmissionReview body (with a uid placeholder). */
 export interface ReviewTemplate {
@@ -65,18 +65,11 @@ function template(label: string, endpoint: "mutate" | "validate", object: KubeOb
  * module mutates Pods only). 4 mutate + 5 validate requests per cycle; 2 of the 9 are denied by the guardrails.
  */
 export function requestMix(): ReviewTemplate[] {
-  const pods: [string, KubeObject][] = [
-    ["pod/bare", barePod()],
-    ["pod/compliant", compliantPod()],
-    ["pod/privileged", privilegedPod()],
-    ["pod/large", largePod()],
-  ];
   const out: ReviewTemplate[] = [];
-  for (const [label, pod] of pods) {
-    out.push(template(`mutate ${label}`, "mutate", pod));
-    out.push(template(`validate ${label}`, "validate", pod));
+  for (const [label, obj] of admissionShapes()) {
+    if (obj.kind === "Pod") out.push(template(`mutate ${label}`, "mutate", obj));
+    out.push(template(`validate ${label}`, "validate", obj));
   }
-  out.push(template("validate deployment/compliant", "validate", compliantDeployment()));
   return out;
 }
 

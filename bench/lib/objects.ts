@@ -160,6 +160,17 @@ export function compliantDeployment(name = "web", namespace = BENCH_NAMESPACE): 
   return asWorkload("Deployment", compliantPod(name, namespace), name);
 }
 
+/** The admission benchmark's shapes, labelled as its tables name them: four Pods, then a Deployment. */
+export function admissionShapes(): [string, KubeObject][] {
+  return [
+    ["pod/bare", barePod()],
+    ["pod/compliant", compliantPod()],
+    ["pod/privileged", privilegedPod()],
+    ["pod/large", largePod()],
+    ["deployment/compliant", compliantDeployment()],
+  ];
+}
+
 const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob"];
 const APP_NAMESPACES = ["frontend", "backend", "infra", "monitoring", "shop"];
 
