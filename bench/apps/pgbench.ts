@@ -1,5 +1,6 @@
 /** pgbench (Debian's, the server's version) against PostgreSQL directly and through PgBouncer, same settings. */
 import { spawnSync } from "node:child_process";
+import type { PsqlTarget } from "../../test/support/real/postgres";
 
 export interface PgbenchRun {
   via: "direct" | "pgbouncer";
@@ -9,15 +10,7 @@ export interface PgbenchRun {
   latencyMs: number;
 }
 
-interface Target {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
-}
-
-function pgbench(t: Target, args: string[], timeoutMs: number): string {
+function pgbench(t: PsqlTarget, args: string[], timeoutMs: number): string {
   const r = spawnSync("pgbench", ["-h", t.host, "-p", String(t.port), "-U", t.user, ...args, t.database], {
     encoding: "utf8",
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin", PGPASSWORD: t.password },
@@ -28,7 +21,7 @@ function pgbench(t: Target, args: string[], timeoutMs: number): string {
 }
 
 /** The standard TPC-B-like tables at `scale` (100,000 accounts per unit), written directly to the server. */
-export function pgbenchInit(direct: Target, scale: number): void {
+export function pgbenchInit(direct: PsqlTarget, scale: number): void {
   pgbench(direct, ["-i", "-q", "-s", String(scale)], 300_000);
 }
 
@@ -36,7 +29,7 @@ export function pgbenchInit(direct: Target, scale: number): void {
  * The default TPC-B-like transaction (5 statements: 3 UPDATEs, a SELECT, an INSERT) in simple protocol: PgBouncer's
  * transaction pooling cannot carry named prepared statements (-M prepared), so both sides use -M simple.
  */
-export function pgbenchRun(via: PgbenchRun["via"], t: Target, clients: number, seconds: number): PgbenchRun {
+export function pgbenchRun(via: PgbenchRun["via"], t: PsqlTarget, clients: number, seconds: number): PgbenchRun {
   const out = pgbench(
     t,
     ["-n", "-M", "simple", "-c", String(clients), "-j", "2", "-T", String(seconds)],

@@ -31,12 +31,16 @@ import {
 import { mapIntoState } from "./volumes";
 import { psqlArgs } from "../../../cli/smoke/psql";
 
-export interface Postgres {
+/** Where a client connects and as whom: the server itself, or PgBouncer in front of it. */
+export interface PsqlTarget {
   host: string;
   port: number;
   user: string;
   password: string;
   database: string;
+}
+
+export interface Postgres extends PsqlTarget {
   /** The server's Unix socket directory (trusted local connections, as in the image). */
   socketDir: string;
   process: RealProcess;
@@ -151,14 +155,6 @@ function runLocalSql(pg: Postgres, bin: string, sql: string): string {
       timeoutMs: 15_000,
     },
   );
-}
-
-export interface PsqlTarget {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-  database: string;
 }
 
 /** Runs SQL with the real psql client over TCP with the password (what an application does); returns stdout. */
