@@ -9,6 +9,16 @@ export interface Position {
 }
 
 /**
+ * The idempotency rule both inserts end with: a row is only overwritten by a newer event of its order, so a
+ * replay (same or older eventId) changes nothing.
+ */
+const NEWER_EVENT_WINS = `ON CONFLICT (order_id) DO UPDATE
+        SET status = EXCLUDED.status, item = EXCLUDED.item, quantity = EXCLUDED.quantity,
+            last_event_id = EXCLUDED.last_event_id, events_applied = order_projection.events_applied + 1,
+            kafka_partition = EXCLUDED.kafka_partition, kafka_offset = EXCLUDED.kafka_offset, processed_at = now()
+      WHERE order_projection.last_event_id < EXCLUDED.last_event_id`;
+
+/**
  * Applies one event to the projection, idempotently: a replay (same or older eventId, e.g. the relay published
  * again after a crash, or the group rebalanced before committing) changes nothing. Returns whether it applied.
  * An event for an order that is not in the orders table fails the foreign key (SQLSTATE 23503): a data error.
@@ -17,11 +27,7 @@ export async function applyEvent(pool: Pool, e: OrderCreated, at: Position): Pro
   const r = await pool.query(
     `INSERT INTO order_projection (order_id, status, item, quantity, last_event_id, kafka_partition, kafka_offset)
      VALUES ($1, 'confirmed', $2, $3, $4, $5, $6)
-     ON CONFLICT (order_id) DO UPDATE
-        SET status = EXCLUDED.status, item = EXCLUDED.item, quantity = EXCLUDED.quantity,
-            last_event_id = EXCLUDED.last_event_id, events_applied = order_projection.events_applied + 1,
-            kafka_partition = EXCLUDED.kafka_partition, kafka_offset = EXCLUDED.kafka_offset, processed_at = now()
-      WHERE order_projection.last_event_id < EXCLUDED.last_event_id`,
+     ${NEWER_EVENT_WINS}`,
     [e.orderId, e.item, e.quantity, e.eventId, at.partition, at.offset],
   );
   return r.rowCount === 1;
@@ -44,11 +50,7 @@ export async function applyEvents(pool: Pool, events: { e: OrderCreated; at: Pos
      SELECT id, 'confirmed', item, quantity, event_id, part, off
        FROM unnest($1::uuid[], $2::text[], $3::int[], $4::bigint[], $5::int[], $6::bigint[])
          AS t (id, item, quantity, event_id, part, off)
-     ON CONFLICT (order_id) DO UPDATE
-        SET status = EXCLUDED.status, item = EXCLUDED.item, quantity = EXCLUDED.quantity,
-            last_event_id = EXCLUDED.last_event_id, events_applied = order_projection.events_applied + 1,
-            kafka_partition = EXCLUDED.kafka_partition, kafka_offset = EXCLUDED.kafka_offset, processed_at = now()
-      WHERE order_projection.last_event_id < EXCLUDED.last_event_id`,
+     ${NEWER_EVENT_WINS}`,
     [
       rows.map(x => x.e.orderId),
       rows.map(x => x.e.item),
