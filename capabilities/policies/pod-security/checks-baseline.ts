@@ -101,6 +101,30 @@ export const hostPorts: PodCheck = {
     ),
 };
 
+/**
+ * An explicitly set profile (`appArmorProfile` or `seccompProfile`, in the pod's or a container's
+ * securityContext) whose type is not one of `types`; an unset profile is not a finding here.
+ */
+function badProfileTypes(
+  pod: PodTemplate,
+  field: "appArmorProfile" | "seccompProfile",
+  types: Set<string>,
+  allowed: string,
+): Finding[] {
+  const out: Finding[] = [];
+  const podProfile = record(podSC(pod)?.[field]);
+  if (podProfile && !types.has(String(podProfile.type ?? ""))) {
+    out.push({ path: `${pod.prefix}spec.securityContext.${field}.type`, found: podProfile.type, allowed });
+  }
+  for (const c of containersOf(pod.spec, pod.prefix)) {
+    const profile = record(c.securityContext?.[field]);
+    if (profile && !types.has(String(profile.type ?? ""))) {
+      out.push({ path: `${c.path}.securityContext.${field}.type`, container: c.name, found: profile.type, allowed });
+    }
+  }
+  return out;
+}
+
 const APPARMOR_ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/";
 const APPARMOR_TYPES = new Set(["RuntimeDefault", "Localhost"]);
 const allowedAppArmorAnnotation = (v: string) => v === "" || v === "runtime/default" || v.startsWith("localhost/");
@@ -110,23 +134,7 @@ export const appArmorProfile: PodCheck = {
   level: "baseline",
   title: "The default AppArmor profile may not be disabled or overridden",
   check: pod => {
-    const out: Finding[] = [];
-    const allowed = '"RuntimeDefault", "Localhost" or unset';
-    const podProfile = record(podSC(pod)?.appArmorProfile);
-    if (podProfile && !APPARMOR_TYPES.has(String(podProfile.type ?? ""))) {
-      out.push({ path: `${pod.prefix}spec.securityContext.appArmorProfile.type`, found: podProfile.type, allowed });
-    }
-    for (const c of containersOf(pod.spec, pod.prefix)) {
-      const profile = record(c.securityContext?.appArmorProfile);
-      if (profile && !APPARMOR_TYPES.has(String(profile.type ?? ""))) {
-        out.push({
-          path: `${c.path}.securityContext.appArmorProfile.type`,
-          container: c.name,
-          found: profile.type,
-          allowed,
-        });
-      }
-    }
+    const out = badProfileTypes(pod, "appArmorProfile", APPARMOR_TYPES, '"RuntimeDefault", "Localhost" or unset');
     const annotations = record<Record<string, unknown>>(pod.metadata.annotations) ?? {};
     for (const key of Object.keys(annotations).sort()) {
       const value = String(annotations[key] ?? "");
@@ -203,24 +211,7 @@ export const SECCOMP_TYPES = new Set(["RuntimeDefault", "Localhost"]);
 
 /** Explicitly set seccomp profiles of a type other than RuntimeDefault or Localhost. */
 export function badSeccompProfiles(pod: PodTemplate): Finding[] {
-  const out: Finding[] = [];
-  const allowed = '"RuntimeDefault" or "Localhost"';
-  const podProfile = record(podSC(pod)?.seccompProfile);
-  if (podProfile && !SECCOMP_TYPES.has(String(podProfile.type ?? ""))) {
-    out.push({ path: `${pod.prefix}spec.securityContext.seccompProfile.type`, found: podProfile.type, allowed });
-  }
-  for (const c of containersOf(pod.spec, pod.prefix)) {
-    const profile = record(c.securityContext?.seccompProfile);
-    if (profile && !SECCOMP_TYPES.has(String(profile.type ?? ""))) {
-      out.push({
-        path: `${c.path}.securityContext.seccompProfile.type`,
-        container: c.name,
-        found: profile.type,
-        allowed,
-      });
-    }
-  }
-  return out;
+  return badProfileTypes(pod, "seccompProfile", SECCOMP_TYPES, '"RuntimeDefault" or "Localhost"');
 }
 
 export const seccompProfileBaseline: PodCheck = {
