@@ -37,11 +37,7 @@ export function parseYaml(text: string, source: string): { objects: SourcedObjec
     // js-yaml: an order of magnitude faster than the yaml package on large inputs (BENCHMARKS.md, audit).
     docs = loadAll(text, undefined, { filename: source, schema: KUBERNETES_YAML });
   } catch (err) {
-    if (err instanceof YAMLException) {
-      const at = err.mark ? `${source}:${err.mark.line + 1}:${err.mark.column + 1}` : source;
-      throw new InputError(`${at}: invalid YAML: ${err.reason}`);
-    }
-    throw err;
+    throw asInputError(err, source);
   }
   docs.forEach((value, index) => {
     const where = docs.length > 1 ? `${source} (document ${index + 1})` : source;
@@ -63,16 +59,19 @@ export function parseYaml(text: string, source: string): { objects: SourcedObjec
   return { objects, foreign };
 }
 
+/** js-yaml's syntax error as an InputError naming the file, line and column; any other error unchanged. */
+function asInputError(err: unknown, source: string): unknown {
+  if (!(err instanceof YAMLException)) return err;
+  const at = err.mark ? `${source}:${err.mark.line + 1}:${err.mark.column + 1}` : source;
+  return new InputError(`${at}: invalid YAML: ${err.reason}`);
+}
+
 /** One YAML document that is not a Kubernetes object (a tool's config, a policy test), read the same way. */
 export function parseYamlValue(text: string, source: string): unknown {
   try {
     return load(text, { filename: source, schema: KUBERNETES_YAML });
   } catch (err) {
-    if (err instanceof YAMLException) {
-      const at = err.mark ? `${source}:${err.mark.line + 1}:${err.mark.column + 1}` : source;
-      throw new InputError(`${at}: invalid YAML: ${err.reason}`);
-    }
-    throw err;
+    throw asInputError(err, source);
   }
 }
 
