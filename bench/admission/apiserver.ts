@@ -58,7 +58,12 @@ async function builtBinaries(): Promise<string | undefined> {
   return missing.length ? `not built yet: ${missing.join(", ")} (run the e2e tests or bonsai up once)` : undefined;
 }
 
-const webhookConfigs = (t: WebhookTarget, caBundle: string) => {
+/** The module's URL webhooks for Pods and Deployments, in the bench namespace (or the namespaces `namespaceSelector` picks). */
+export const webhookConfigs = (
+  t: WebhookTarget,
+  caBundle: string,
+  namespaceSelector: Record<string, unknown> = { matchLabels: { "kubernetes.io/metadata.name": BENCH_NAMESPACE } },
+) => {
   const client = (kind: "mutate" | "validate") => ({
     url: `https://127.0.0.1:${t.port}/${kind}/${t.apiPath}`,
     caBundle,
@@ -68,7 +73,7 @@ const webhookConfigs = (t: WebhookTarget, caBundle: string) => {
     sideEffects: "None",
     failurePolicy: "Fail",
     timeoutSeconds: 10,
-    namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": BENCH_NAMESPACE } },
+    namespaceSelector,
   };
   return [
     {

@@ -18,12 +18,12 @@ import { freePort, sleep } from "../../tools/controlplane/processes";
 import { loadNow, machineInfo } from "../lib/machine";
 import { log, REPO_ROOT, WORK_DIR, writeResult } from "../lib/results";
 import { round } from "../lib/stats";
+import { procSample, ProcSample } from "../lib/proc-sample";
 
 const { values } = parseArgs({ options: { series: { type: "string" }, seconds: { type: "string" } } });
 const SERIES = Number(values.series ?? 20_000);
 const SECONDS = Number(values.seconds ?? 240);
 const MiB = 2 ** 20;
-const TICKS = 100; // USER_HZ on Linux
 
 /** SERIES gauges in 200 families of labelled series; every scrape gets new values. */
 function syntheticExporter(port: number): Server {
@@ -43,24 +43,6 @@ function syntheticExporter(port: number): Server {
   });
   server.listen(port, "127.0.0.1");
   return server;
-}
-
-interface Sample {
-  rssMiB: number;
-  hwmMiB: number;
-  cpuSeconds: number;
-}
-
-function sample(pid: number): Sample {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+)`, "m").exec(status)?.[1] ?? 0);
-  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return {
-    rssMiB: kb("VmRSS") / 1024,
-    hwmMiB: kb("VmHWM") / 1024,
-    cpuSeconds: (Number(fields[11]) + Number(fields[12])) / TICKS,
-  };
 }
 
 const du = (dir: string) => Number(execFileSync("du", ["-sb", dir], { encoding: "utf8" }).split("\t")[0]);
@@ -111,7 +93,7 @@ async function main(): Promise<void> {
       { stdio: "ignore" },
     ),
   };
-  const series: Record<string, Sample[]> = { "victoria-metrics": [], prometheus: [] };
+  const series: Record<string, ProcSample[]> = { "victoria-metrics": [], prometheus: [] };
   log(
     `scraping ${SERIES} synthetic series every ${(global as { scrape_interval: string }).scrape_interval} for ${SECONDS} s`,
   );
@@ -121,7 +103,7 @@ async function main(): Promise<void> {
       await sleep(5000);
       for (const [name, p] of Object.entries(procs)) {
         if (p.exitCode !== null) throw new Error(`${name} exited (${p.exitCode})`);
-        series[name].push(sample(p.pid!));
+        series[name].push(procSample(p.pid!));
       }
     }
     const count = async (port: number, path: string) =>
