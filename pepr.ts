@@ -5,9 +5,10 @@ import { PodSecurity } from "./capabilities/pod-security";
 import { Guardrails } from "./capabilities/guardrails";
 import { NamespaceGuardrails } from "./capabilities/namespace-guardrails";
 import { PolicyReports } from "./capabilities/policy-reports";
-import { rejectMalformedRequest } from "./capabilities/engine/admission-review";
+import { prepareAdmissionRequest } from "./capabilities/engine/admission-review";
 
 new PeprModule(cfg, [PodSecurity, Guardrails, NamespaceGuardrails, PolicyReports], {
-  // A malformed AdmissionReview gets an HTTP error instead of Pepr's default "allowed".
-  beforeHook: rejectMalformedRequest,
+  // A malformed AdmissionReview gets an HTTP error instead of Pepr's default "allowed"; managedFields are dropped
+  // before Pepr copies the objects (see dropManagedFields).
+  beforeHook: prepareAdmissionRequest,
 });

@@ -1,9 +1,8 @@
-import { readFileSync } from "node:fs";
-import { Agent } from "node:https";
-import { parse } from "yaml";
+import type { Agent } from "node:https";
 import { ControlPlane } from "../../tools/controlplane/controlplane";
 import { readPidFile } from "../../tools/controlplane/processes";
 import { webhookConfigs } from "../admission/apiserver";
+import { adminAgentFor } from "../lib/admin-agent";
 import { sendOne } from "../lib/load";
 import { BENCH_NAMESPACE } from "../lib/objects";
 import type { RunningController } from "../lib/pepr-module";
@@ -78,19 +77,7 @@ export async function startPeerCluster(opts: {
   }
   const apiserverPid = readPidFile(opts.stateDir).find(p => p.name === "kube-apiserver")?.pid;
   if (!apiserverPid) throw new Error(`no kube-apiserver in ${opts.stateDir}'s PID file`);
-  const kc = parse(readFileSync(cp.kubeconfig, "utf8")) as {
-    clusters: { cluster: Record<string, string> }[];
-    users: { user: Record<string, string> }[];
-  };
-  const b64 = (v: string | undefined) => Buffer.from(v ?? "", "base64");
-  const agentFor = (concurrency: number) =>
-    new Agent({
-      keepAlive: true,
-      maxSockets: concurrency,
-      ca: b64(kc.clusters[0].cluster["certificate-authority-data"]),
-      cert: b64(kc.users[0].user["client-certificate-data"]),
-      key: b64(kc.users[0].user["client-key-data"]),
-    });
+  const agentFor = adminAgentFor(cp.kubeconfig);
   const port = Number(new URL(cp.server).port);
   const probe = agentFor(1);
   const setPhase = async (peer: Peer) => {

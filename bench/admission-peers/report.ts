@@ -57,10 +57,15 @@ export function summarizePeer(runs: Run[]): PeerSummary {
   };
 }
 
+export type PeerComparison = PeerSummary & { addedP50Ms: number; addedP99Ms: number; medianRoundAddedP99Ms: number };
+
 export interface LevelComparison {
   concurrency: number;
-  peers: Record<Peer, PeerSummary & { addedP50Ms: number; addedP99Ms: number; medianRoundAddedP99Ms: number }>;
+  /** the peers timed in this run ("pss", the base, always) */
+  peers: Partial<Record<Peer, PeerComparison>>;
 }
+
+const timedPeers = (c: LevelComparison) => PEERS.filter(p => c.peers[p]);
 
 /** Per level: each peer's numbers and what it adds over (a), the built-in plugin, overall and round by round. */
 export function compare(runs: Run[], levels: number[]): LevelComparison[] {
@@ -69,7 +74,7 @@ export function compare(runs: Run[], levels: number[]): LevelComparison[] {
     const base = summarizePeer(of("pss"));
     const baseRounds = base.rounds;
     const peers = Object.fromEntries(
-      PEERS.map(p => {
+      PEERS.filter(p => of(p).length).map(p => {
         const s = p === "pss" ? base : summarizePeer(of(p));
         return [
           p,
@@ -82,7 +87,7 @@ export function compare(runs: Run[], levels: number[]): LevelComparison[] {
           },
         ];
       }),
-    ) as LevelComparison["peers"];
+    );
     return { concurrency, peers };
   });
 }
@@ -95,8 +100,8 @@ export function printTable(
     ["conc", "peer", "p50 ms", "p99 ms", "+p50", "+p99", "req/s", "errors", "cpu ms/req (webhook, apiserver)"],
   ];
   for (const l of comparison)
-    for (const p of PEERS) {
-      const s = l.peers[p];
+    for (const p of timedPeers(l)) {
+      const s = l.peers[p]!;
       rows.push([
         String(l.concurrency),
         p,

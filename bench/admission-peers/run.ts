@@ -7,11 +7,12 @@
  * Usage: npx tsx bench/admission-peers/run.ts [--duration 5] [--rounds 3] [--levels 1,16,64] [--warmup 2]
  * [--no-build]. Writes bench/results/admission-peers.json; see BENCHMARKS.md ("Admission side by side").
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { freePort } from "../../tools/controlplane/processes";
 import { platformClusterState } from "../lib/cluster-state";
+import { perRequestByCategory } from "../lib/cpuprofile";
 import { startFakeApiServer } from "../lib/fake-apiserver";
 import { runLoad } from "../lib/load";
 import { load1, loadNow, machineInfo } from "../lib/machine";
@@ -32,8 +33,15 @@ const { values: args } = parseArgs({
     levels: { type: "string", default: "1,16,64" },
     warmup: { type: "string", default: "2" },
     "no-build": { type: "boolean", default: false },
+    /** which peers to time besides (a), e.g. `bonsai` while profiling; all by default */
+    peers: { type: "string", default: PEERS.join(",") },
+    /** `node --cpu-prof` of the Bonsai controller → build/bench/profiles/admission-peers/ */
+    profile: { type: "boolean", default: false },
+    /** the Bonsai controller's LOG_LEVEL; Pepr's admission Deployment runs at info */
+    "log-level": { type: "string", default: "info" },
   },
 });
+const PROFILE_DIR = join(WORK_DIR, "profiles", "admission-peers");
 
 async function startBonsai(): Promise<{ controller: RunningController; ca: Buffer; close(): Promise<void> }> {
   const out = join(WORK_DIR, "modules", "guardrails");
@@ -50,11 +58,16 @@ async function startBonsai(): Promise<{ controller: RunningController; ca: Buffe
     tls,
     kubeconfig: fake.kubeconfig,
     logFile: join(WORK_DIR, "logs", "admission-peers-guardrails.log"),
+    cpuProfDir: args.profile ? PROFILE_DIR : undefined,
+    logLevel: args["log-level"],
   });
+  let closed = false;
   return {
     controller,
     ca: readFileSync(tls.cert),
     close: async () => {
+      if (closed) return;
+      closed = true;
       await controller.stop();
       await fake.close();
     },
@@ -66,10 +79,12 @@ async function main(): Promise<void> {
   const rounds = Number(args.rounds);
   const warmupMs = Number(args.warmup) * 1000;
   const levels = args.levels.split(",").map(Number);
+  const timed = PEERS.filter(p => p === "pss" || args.peers.split(",").includes(p));
   const machine = machineInfo();
   ensureKyverno(m => log(m)); // before the load reading: a first run builds it
   const loadBefore = loadNow();
   log(`machine: ${machine.nproc} cores, ${machine.cpuModel}; load ${loadBefore.join(" ")}`);
+  if (args.profile) rmSync(PROFILE_DIR, { recursive: true, force: true });
   const bonsai = await startBonsai();
   const stateDir = join(WORK_DIR, "admission-peers");
   rmSync(stateDir, { recursive: true, force: true }); // a fresh cluster every run
@@ -85,12 +100,13 @@ async function main(): Promise<void> {
       bonsai: bonsai.controller.child.pid,
     };
     const runs: Run[] = [];
+    const sentTo: Record<Peer, number> = { pss: 0, vap: 0, kyverno: 0, bonsai: 0 };
     let seq = 0;
     for (const concurrency of levels) {
       const agent = c.agentFor(concurrency);
       for (let r = 0; r < rounds; r++) {
         // Alternate, reversing the order every round, so drift in the machine's load hits every peer alike.
-        const order = r % 2 === 0 ? [...PEERS] : [...PEERS].reverse();
+        const order = r % 2 === 0 ? [...timed] : [...timed].reverse();
         for (const peer of order) {
           await c.setPhase(peer);
           const load = (ms: number) =>
@@ -102,7 +118,10 @@ async function main(): Promise<void> {
               concurrency,
               durationMs: ms,
               timeoutMs: 15_000,
-              next: () => requestFor(seq++),
+              next: () => {
+                sentTo[peer]++;
+                return requestFor(seq++);
+              },
             });
           if (r === 0) await load(warmupMs);
           const pid = peerPid[peer];
@@ -122,10 +141,12 @@ async function main(): Promise<void> {
         }
       }
       agent.destroy();
-      const line = PEERS.map(p => {
-        const s = summarizePeer(runs.filter(x => x.peer === p && x.concurrency === concurrency));
-        return `${p} p50 ${s.latencyMs.p50} p99 ${s.latencyMs.p99} err ${s.errors}`;
-      }).join(" | ");
+      const line = timed
+        .map(p => {
+          const s = summarizePeer(runs.filter(x => x.peer === p && x.concurrency === concurrency));
+          return `${p} p50 ${s.latencyMs.p50} p99 ${s.latencyMs.p99} err ${s.errors}`;
+        })
+        .join(" | ");
       log(`c=${concurrency}: ${line}`);
     }
     const memory = Object.fromEntries(
@@ -137,25 +158,45 @@ async function main(): Promise<void> {
     const api = procSample(c.apiserverPid);
     const comparison = compare(runs, levels);
     const wrong = comparison.flatMap(l =>
-      PEERS.filter(p => l.peers[p].errors > 0).map(
-        p => `c=${l.concurrency} ${p}: ${JSON.stringify(l.peers[p].errorKinds)}`,
-      ),
+      timed
+        .filter(p => (l.peers[p]?.errors ?? 0) > 0)
+        .map(p => `c=${l.concurrency} ${p}: ${JSON.stringify(l.peers[p]?.errorKinds)}`),
     );
     const at = (n: number) => comparison.find(l => l.concurrency === n);
     const target = (n: number) => {
       const l = at(n);
-      if (!l) return undefined;
+      if (!l?.peers.bonsai || !l.peers.kyverno) return undefined;
       const b = l.peers.bonsai.addedP99Ms;
       const k = l.peers.kyverno.addedP99Ms;
       return { bonsaiAddedP99Ms: b, kyvernoAddedP99Ms: k, met: b <= k };
     };
-    const path = await writeResult("admission-peers", {
+    let profile: Record<string, number> | undefined;
+    if (args.profile) {
+      // The API server keeps connections to the controller open, and Pepr's SIGTERM handler waits for them
+      // to close before it exits and the profile is written: stop the API server first.
+      await cluster.stop();
+      cluster = undefined;
+      await bonsai.close(); // writes the profile
+      const file = readdirSync(PROFILE_DIR).find(f => f.endsWith(".cpuprofile"));
+      if (file) profile = perRequestByCategory(join(PROFILE_DIR, file), sentTo.bonsai);
+      log(`Bonsai controller CPU µs per create, whole run (${sentTo.bonsai} creates): ${JSON.stringify(profile)}`);
+    }
+    // A profiled or partial run is kept apart from the reference results.
+    const partial = args.profile || timed.length < PEERS.length || args["log-level"] !== "info";
+    const name = partial ? "admission-peers-partial" : "admission-peers";
+    const path = await writeResult(name, {
       benchmark: "admission-peers",
       date: new Date().toISOString(),
       command: `npx tsx bench/admission-peers/run.ts ${process.argv.slice(2).join(" ")}`.trim(),
       machine,
       load: { before: loadBefore, after: loadNow() },
-      settings: { durationSec: durationMs / 1000, rounds, warmupSec: warmupMs / 1000, levels },
+      settings: {
+        durationSec: durationMs / 1000,
+        rounds,
+        warmupSec: warmupMs / 1000,
+        levels,
+        bonsaiLogLevel: args["log-level"],
+      },
       server: "embedded kube-apiserver v1.35.4 (tools/controlplane), loopback, dryRun=All creates, closed loop",
       peers: PEER_TITLES,
       kyverno: { version: KYVERNO_VERSION, policy: kyvernoPolicy() },
@@ -164,6 +205,7 @@ async function main(): Promise<void> {
       comparison,
       targets: { addedP99At16: target(16), addedP99At64: target(64) },
       wrongVerdicts: wrong,
+      ...(profile && { bonsaiCpuUsPerCreate: profile }),
     });
     log(`wrote ${path}`);
     printTable(comparison, memory);

@@ -32,8 +32,11 @@ const DENIED_BY: Record<Peer, RegExp> = {
   bonsai: /admission webhook "guardrails\.validate\.bench\.bonsai\.dev" denied the request/,
 };
 
-/** The built-in plugin does not deny workloads, it warns: that is its verdict on a violating Deployment. */
-const PSA_WORKLOAD_WARNING = /would violate PodSecurity "restricted:latest"/;
+/**
+ * The built-in plugin does not deny workloads, it warns: that is its verdict on a violating Deployment. The
+ * Warning header quotes its text, so the inner quotes arrive escaped.
+ */
+const PSA_WORKLOAD_WARNING = /would violate PodSecurity \\?"restricted:latest\\?"/;
 
 export interface Shape {
   label: string;

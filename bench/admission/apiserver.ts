@@ -1,7 +1,6 @@
-import { existsSync, readFileSync, rmSync } from "node:fs";
-import { Agent } from "node:https";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { parse } from "yaml";
+import { adminAgentFor } from "../lib/admin-agent";
 import { Judge, LoadRequest, runLoad, RunsSummary, Sample, sendOne, summarizeRuns } from "../lib/load";
 import { load1 } from "../lib/machine";
 import { admissionShapes, BENCH_NAMESPACE } from "../lib/objects";
@@ -163,11 +162,6 @@ export async function apiServerBench(opts: {
     progress: m => log(`control plane: ${m}`),
   });
   try {
-    const kc = parse(readFileSync(cp.kubeconfig, "utf8")) as {
-      clusters: { cluster: Record<string, string> }[];
-      users: { user: Record<string, string> }[];
-    };
-    const b64 = (v: string | undefined) => Buffer.from(v ?? "", "base64");
     const port = Number(new URL(cp.server).port);
     const must = (args: string[], input?: string) => {
       const r = cp.kubectl(args, input);
@@ -182,14 +176,7 @@ export async function apiServerBench(opts: {
       await new Promise(r => setTimeout(r, 500));
     }
     const caBundle = opts.webhookCert.toString("base64");
-    const agentFor = (concurrency: number) =>
-      new Agent({
-        keepAlive: true,
-        maxSockets: concurrency,
-        ca: b64(kc.clusters[0].cluster["certificate-authority-data"]),
-        cert: b64(kc.users[0].user["client-certificate-data"]),
-        key: b64(kc.users[0].user["client-key-data"]),
-      });
+    const agentFor = adminAgentFor(cp.kubeconfig);
     const probe = agentFor(1);
     const setPhase = async (phase: Phase) => {
       cp.kubectl([

@@ -36,3 +36,25 @@ export function rejectMalformedRequest(request: unknown): void {
   const problems = admissionRequestProblems(request);
   if (problems.length) throw new MalformedAdmissionReview(problems);
 }
+
+/**
+ * Removes `metadata.managedFields` from the request's objects, in place. The API server fills them in before it
+ * calls webhooks; no policy reads them, yet Pepr 1.1.4 deep-copies each object with ramda's `clone` once per
+ * validation and twice per mutation, and ramda's copy slows down sharply with many same-shaped small objects,
+ * which is exactly what managedFields are (one `{}` per field set). On the bench's large pod (62 KB as the API
+ * server sends it, managedFields 31 KB) one copy takes 4.9 ms with them and 1.5 ms without. Mutation patches stay
+ * right: Pepr diffs two copies of the stripped object, so a patch never touches managedFields.
+ */
+export function dropManagedFields(request: unknown): void {
+  if (!isRecord(request)) return;
+  for (const field of ["object", "oldObject"] as const) {
+    const metadata = isRecord(request[field]) ? (request[field] as Record<string, unknown>).metadata : undefined;
+    if (isRecord(metadata)) delete metadata.managedFields;
+  }
+}
+
+/** The module's Pepr beforeHook: refuse to judge a malformed review, then drop what no policy needs. */
+export function prepareAdmissionRequest(request: unknown): void {
+  rejectMalformedRequest(request);
+  dropManagedFields(request);
+}
