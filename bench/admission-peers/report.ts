@@ -1,5 +1,5 @@
-import type { Sample } from "../lib/load";
-import { LatencySummary, median, round, summarize } from "../lib/stats";
+import { RunsSummary, Sample, summarizeRuns } from "../lib/load";
+import { median, round, summarize } from "../lib/stats";
 import { PEERS, Peer, SHAPES } from "./shapes";
 
 /** One timed run: one peer, one concurrency level, one round. */
@@ -15,34 +15,21 @@ export interface Run {
   peerCpuSeconds?: number;
 }
 
-export interface PeerSummary {
-  requests: number;
-  errors: number;
-  errorKinds: Record<string, number>;
-  rps: number;
-  latencyMs: LatencySummary;
+export interface PeerSummary extends RunsSummary {
   byShape: Record<string, { p50: number; p99: number }>;
   /** CPU time per request: the webhook process's, and kube-apiserver's */
   cpuMsPerRequest: { webhook?: number; apiserver: number };
-  rounds: { p50: number; p99: number; load1: number }[];
 }
 
 export function summarizePeer(runs: Run[]): PeerSummary {
-  const all = runs.flatMap(r => r.samples);
-  const ok = all.filter(s => !s.error);
-  const errorKinds: Record<string, number> = {};
-  for (const s of all) if (s.error) errorKinds[s.error] = (errorKinds[s.error] ?? 0) + 1;
-  const ms = runs.reduce((t, r) => t + r.elapsedMs, 0);
-  const perReq = (sec: number) => round((sec * 1000) / Math.max(1, all.length), 3);
+  const base = summarizeRuns(runs);
+  const ok = runs.flatMap(r => r.samples).filter(s => !s.error);
+  const perReq = (sec: number) => round((sec * 1000) / Math.max(1, base.requests), 3);
   const webhook = runs.every(r => r.peerCpuSeconds !== undefined)
     ? perReq(runs.reduce((t, r) => t + (r.peerCpuSeconds ?? 0), 0))
     : undefined;
   return {
-    requests: all.length,
-    errors: all.length - ok.length,
-    errorKinds,
-    rps: round((all.length / ms) * 1000, 1),
-    latencyMs: summarize(ok.map(s => s.ms)),
+    ...base,
     byShape: Object.fromEntries(
       SHAPES.map((sh, i) => {
         const s = summarize(ok.filter(x => x.shape === i).map(x => x.ms));
@@ -50,10 +37,6 @@ export function summarizePeer(runs: Run[]): PeerSummary {
       }),
     ),
     cpuMsPerRequest: { webhook, apiserver: perReq(runs.reduce((t, r) => t + r.apiserverCpuSeconds, 0)) },
-    rounds: runs.map(r => {
-      const s = summarize(r.samples.filter(x => !x.error).map(x => x.ms));
-      return { p50: s.p50, p99: s.p99, load1: r.load1 };
-    }),
   };
 }
 

@@ -191,9 +191,8 @@ async function main(): Promise<void> {
       machine,
       load: { before: loadBefore, after: loadNow() },
       settings: {
-        durationSec: durationMs / 1000,
+        seconds: { run: durationMs / 1000, warmup: warmupMs / 1000 },
         rounds,
-        warmupSec: warmupMs / 1000,
         levels,
         bonsaiLogLevel: args["log-level"],
       },
