@@ -182,7 +182,8 @@ async function main(): Promise<void> {
       log(`Bonsai controller CPU µs per create, whole run (${sentTo.bonsai} creates): ${JSON.stringify(profile)}`);
     }
     // A profiled or partial run is kept apart from the reference results.
-    const partial = args.profile || timed.length < PEERS.length || args["log-level"] !== "info";
+    const partial =
+      args.profile || timed.length < PEERS.length || args["log-level"] !== "info" || args.levels !== "1,16,64";
     const name = partial ? "admission-peers-partial" : "admission-peers";
     const path = await writeResult(name, {
       benchmark: "admission-peers",
