@@ -11,6 +11,8 @@ export interface TimedRun {
   seconds: number;
   /** The largest resident set of the command or any process it waited for (GNU time's %M). */
   maxRssMb: number;
+  /** User + system CPU seconds of the command and its children (GNU time's %U + %S): less swayed by load. */
+  cpuSeconds: number;
   code: number;
   load1Before: number;
   stdoutFile: string;
@@ -33,7 +35,7 @@ export function timedRun(
   const err = openSync(`${base}.err`, "w");
   const before = load1();
   const t0 = nowMs();
-  const r = spawnSync(GNU_TIME, ["-f", "%M", "-o", `${base}.time`, ...argv], {
+  const r = spawnSync(GNU_TIME, ["-f", "%M %U %S", "-o", `${base}.time`, ...argv], {
     cwd: opts.cwd,
     stdio: ["ignore", out, err],
   });
@@ -44,10 +46,11 @@ export function timedRun(
     const tail = readFileSync(`${base}.err`, "utf8").slice(-800);
     throw new Error(`${argv.join(" ")} exited ${r.status ?? r.signal}: ${tail}`);
   }
-  const kb = Number(readFileSync(`${base}.time`, "utf8").trim().split("\n").at(-1));
+  const [kb, user, sys] = readFileSync(`${base}.time`, "utf8").trim().split("\n").at(-1)!.split(" ").map(Number);
   return {
     seconds: round(seconds, 3),
     maxRssMb: Math.round(kb / 1024),
+    cpuSeconds: round(user + sys, 2),
     code: r.status,
     load1Before: before,
     stdoutFile: `${base}.out`,

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { buildReports } from "../../capabilities/reports/policy-report";
-import { FORMATS, isFormat, render } from "../format";
+import { FORMATS, isFormat, writeRendered } from "../format";
 import { loadInputs } from "../../lib/render";
 import { printHelp, runCommand, UsageError } from "../run-command";
 import { auditObjects } from "../../lib/audit/run-audit";
@@ -45,9 +45,9 @@ export function run(argv: string[]): Promise<number> {
       throw new UsageError(`unknown --profile "${values.profile}" (use restricted or baseline)`);
     if (values.test) return runPolicyTests(positionals, line => process.stdout.write(`${line}\n`));
     const results = auditObjects(loadInputs(positionals), { level: values.profile, mutate: values.mutate });
-    process.stdout.write(
-      render(buildReports(results, "bonsai-audit"), values.format, { showPass: values["show-pass"] }),
-    );
+    writeRendered(buildReports(results, "bonsai-audit"), values.format, chunk => process.stdout.write(chunk), {
+      showPass: values["show-pass"],
+    });
     return results.some(r => r.result === "fail" || r.result === "error") ? 1 : 0;
   });
 }
