@@ -3,6 +3,7 @@ import { EXEMPTION_API_VERSION, EXEMPTION_KIND, Exemption, parseExemption } from
 import { KubeObject, list, record } from "../k8s/object";
 import type { Level } from "../policies/pod-security/check";
 import type { LimitRangeDefaults, PolicyContext } from "./policy";
+import type { QuotaSize } from "../config/quota-sizes";
 import { KNOWN_RULES } from "./registry";
 
 /** What the module puts in every app namespace, so its defaults count even before the LimitRange exists. */
@@ -36,6 +37,7 @@ export function mergeDefaults(a: LimitRangeDefaults | undefined, b: LimitRangeDe
 export function buildContext(opts: {
   level?: Level;
   mutate?: boolean;
+  quotaSize?: QuotaSize;
   limitRanges: Iterable<KubeObject>;
   exemptions: Iterable<KubeObject>;
 }): PolicyContext {
@@ -55,13 +57,17 @@ export function buildContext(opts: {
     limitRangeDefaults: ns =>
       isAppNamespace(ns) ? mergeDefaults(defaults.get(ns), PLATFORM_DEFAULTS) : defaults.get(ns),
     exemptions,
+    ...(opts.quotaSize ? { quotaSize: opts.quotaSize } : {}),
   };
 }
 
 export const isExemptionObject = (o: KubeObject) => o.kind === EXEMPTION_KIND && o.apiVersion === EXEMPTION_API_VERSION;
 
 /** An offline context: LimitRanges and Exemptions are taken from the very objects being audited. */
-export function contextFromObjects(objects: KubeObject[], opts: { level?: Level; mutate?: boolean }): PolicyContext {
+export function contextFromObjects(
+  objects: KubeObject[],
+  opts: { level?: Level; mutate?: boolean; quotaSize?: QuotaSize },
+): PolicyContext {
   const byKey = new Map(objects.map(o => [`${o.kind}/${o.metadata?.namespace ?? ""}/${o.metadata?.name}`, o]));
   return {
     ...buildContext({

@@ -1,6 +1,7 @@
 import type { KubeObject } from "../k8s/object";
 import type { PolicyResult, Severity } from "./result";
 import type { Exemption } from "./exemptions";
+import type { QuotaSize } from "../config/quota-sizes";
 
 /** A Pod Security Standards level: a profile to judge against, and the level a check belongs to. */
 export type Level = "baseline" | "restricted";
@@ -25,6 +26,8 @@ export interface PolicyContext {
   limitRangeDefaults(namespace: string): LimitRangeDefaults | undefined;
   /** Valid exemptions in force. */
   exemptions: readonly Exemption[];
+  /** The cluster's quota size (quota caps, config/quota-sizes.ts); unset: this process's own (its environment). */
+  quotaSize?: QuotaSize;
   /** Another object by kind, namespace and name, where the caller knows them (offline: the audited objects). */
   lookup?: (kind: string, namespace: string, name: string) => KubeObject | undefined;
 }

@@ -3,24 +3,28 @@ import type { AppliedLayer } from "../up/apply-layers";
 import { upEmbedded } from "../up/embedded";
 import type { GitOpsReport } from "../up/gitops";
 import { K3D_CLUSTER, K3D_CONTEXT, k3dAvailable, upK3d } from "../up/k3d";
-import { stateDir, writeUpRecord } from "../up/state";
+import { REPO_ROOT, stateDir, writeUpRecord } from "../up/state";
+import { resolveCluster } from "../up/cluster";
 import { printHelp, runCommand } from "../run-command";
 
-const HELP = `Usage: bonsai up [--embedded]
+const HELP = `Usage: bonsai up [--embedded] [--cluster <name>]
 
-Brings the platform up. With Docker and k3d: the k3d cluster of clusters/local/k3d.yaml, Flux (or the
+Brings the platform up. With Docker and k3d: the k3d cluster of clusters/<name>/k3d.yaml, Flux (or the
 layers applied with kubectl), and the guardrails (npx pepr deploy). Without them: the embedded control
 plane (etcd, kube-apiserver, controller-manager, scheduler, kwok) built from Go modules in a network
 namespace of its own, the guardrails installed with "npx pepr deploy" (their pods run locally from the
-built bundle), and every layer of clusters/local in order. The first embedded run builds Kubernetes from
+built bundle), and every layer of clusters/<name> in order. The first embedded run builds Kubernetes from
 source: expect 7-20 minutes on 2 cores; later runs start in seconds. Stop with "bonsai down".
 
 On the embedded plane the real Flux source- and kustomize-controller (built from Go modules, first run
-only) reconcile clusters/local from the checkout's HEAD, pushed to a git server on 127.0.0.1: commit
+only) reconcile clusters/<name> from the checkout's HEAD, pushed to a git server on 127.0.0.1: commit
 first, uncommitted changes are named and not deployed. Each layer is reported Ready or with the
 controller's message; the exit code is 1 unless every layer is Ready.
 
 Options:
+  --cluster <name>  which folder of clusters/ (default local; multi-node: three nodes, docs/multi-node.md).
+               The embedded plane registers one kwok node per node of its k3d.yaml; the module gets the
+               settings of clusters/overlays/<name>/pepr-module after npx pepr deploy
   --embedded   use the embedded control plane even where k3d is available
   --no-flux    embedded: apply the layers in Flux's order with kubectl instead of running Flux
   -h, --help   this text
@@ -51,6 +55,7 @@ export function run(argv: string[]): Promise<number> {
       args: argv,
       options: {
         embedded: { type: "boolean", default: false },
+        cluster: { type: "string", default: "local" },
         "no-flux": { type: "boolean", default: false },
         help: { type: "boolean", short: "h" },
       },
@@ -61,23 +66,27 @@ export function run(argv: string[]): Promise<number> {
 }
 
 /** k3d where Docker and k3d exist (unless --embedded), otherwise the embedded control plane. */
-async function up(values: { embedded: boolean; "no-flux": boolean }): Promise<number> {
+async function up(values: { embedded: boolean; cluster: string; "no-flux": boolean }): Promise<number> {
+  // Before anything starts: an unknown cluster is a usage error naming the folders there are.
+  const cluster = resolveCluster(REPO_ROOT, values.cluster).name;
   const dir = stateDir();
   if (!values.embedded && k3dAvailable()) {
     writeUpRecord(dir, { mode: "k3d", cluster: K3D_CLUSTER, startedAt: new Date().toISOString() });
-    const report = await upK3d();
+    const report = await upK3d(cluster);
     return printSummary(
-      [`The platform is up on k3d (kubectl context ${K3D_CONTEXT}${report.flux ? ", reconciled by Flux" : ""}).`],
+      [
+        `The platform is up on k3d (kubectl context ${K3D_CONTEXT}${report.flux ? ", reconciled by Flux" : ""}): clusters/${cluster}.`,
+      ],
       { ...report, flux: report.fluxReport },
       [],
       "URLs:",
     );
   }
   process.stderr.write("bonsai up: Docker/k3d not available; using the embedded control plane\n");
-  const report = await upEmbedded(dir, { flux: !values["no-flux"] });
+  const report = await upEmbedded(dir, { flux: !values["no-flux"], cluster });
   return printSummary(
     [
-      "The platform is up on the embedded control plane (pods are kwok fakes: scheduled and Running, no containers).",
+      `The platform is up on the embedded control plane (pods are kwok fakes: scheduled and Running, no containers): clusters/${cluster}.`,
       `  kubeconfig: ${report.kubeconfig}`,
       `  export KUBECONFIG=${report.kubeconfig}`,
     ],

@@ -5,6 +5,8 @@ import { contextFromObjects } from "../../capabilities/engine/context";
 import { evaluateObject } from "../../capabilities/engine/engine";
 import { SCAN_KINDS } from "../../capabilities/engine/registry";
 import { KINDS } from "../../capabilities/k8s/kinds";
+import type { PolicyResult } from "../../capabilities/engine/result";
+import type { QuotaSize } from "../../capabilities/config/quota-sizes";
 import { sleep } from "../../tools/controlplane/processes";
 import { clusterLayers, renderLayer } from "../../lib/render";
 import { fluxCrdFiles } from "../../tools/flux-crds";
@@ -143,15 +145,21 @@ export async function applyLayers(
 const GOVERNED = SCAN_KINDS.map(k => KINDS[k].plural).join(",");
 
 /** Every governed object in the cluster judged by the same engine as admission and the audit. */
-export function liveSummary(kubectl: Kubectl): Record<string, number> {
+export function liveResults(kubectl: Kubectl, quotaSize?: QuotaSize): { object: KubeObject; result: PolicyResult }[] {
   const r = kubectl(["get", GOVERNED, "-A", "-o", "json"]);
   // pepr-system holds the module itself, as `pepr deploy` writes it (Pepr 1.1.4 sets no seccomp profile and no
   // read-only root, and cannot be told to); its webhooks never see that namespace, so neither does this summary.
   const objects = (JSON.parse(r.stdout || '{"items":[]}') as { items: KubeObject[] }).items.filter(
     o => o.metadata?.namespace !== MODULE_NAMESPACE,
   );
-  const ctx = contextFromObjects(objects, { level: "restricted", mutate: false });
+  // Quotas capped at the size the cluster's module runs with, as its admission pods cap them.
+  const ctx = contextFromObjects(objects, { level: "restricted", mutate: false, quotaSize });
+  return objects.flatMap(object => evaluateObject(object, ctx).map(result => ({ object, result })));
+}
+
+/** liveResults counted by result. */
+export function liveSummary(kubectl: Kubectl, quotaSize?: QuotaSize): Record<string, number> {
   const counts: Record<string, number> = { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 };
-  for (const obj of objects) for (const res of evaluateObject(obj, ctx)) counts[res.result]++;
+  for (const { result } of liveResults(kubectl, quotaSize)) counts[result.result]++;
   return counts;
 }

@@ -15,6 +15,7 @@ import { ensureSecrets, missingSecrets } from "./platform-secrets";
 import { REPO_ROOT } from "./state";
 import { ensureSopsKeySecret, SOPS_SECRET, treeHasSecrets } from "./secrets";
 import { provisionPendingClaims } from "./volumes";
+import { operatorStandIns } from "./operators";
 import { ageKeyFile } from "../../tools/sops";
 
 export interface GitOpsReport {
@@ -43,6 +44,7 @@ export async function reconcileFromGit(
   stateDir: string,
   say: (m: string) => void,
   timeoutMs: number,
+  cluster = "local",
 ): Promise<GitOpsReport> {
   const kubectl: Kubectl = (args, input) => cp.kubectl(args, input);
   const notes: string[] = [];
@@ -63,17 +65,18 @@ export async function reconcileFromGit(
           `or create the ${SOPS_SECRET} Secret in flux-system yourself)`,
       );
   }
-  const entry = syncObjects({ url: remote.url, path: "clusters/local" });
+  const entry = syncObjects({ url: remote.url, path: `clusters/${cluster}` });
   const applied = kubectl(
     ["apply", "--server-side", "--field-manager=bonsai-up", "-f", "-"],
     entry.map(o => stringify(o)).join("---\n"),
   );
   if (applied.code !== 0) throw new Error(`applying the Flux entry point failed: ${applied.stderr}`);
   requestReconcile(kubectl, "gitrepository", SYNC_NAME);
-  say("Flux is reconciling clusters/local; waiting for every layer's Ready condition");
+  say(`Flux is reconciling clusters/${cluster}; waiting for every layer's Ready condition`);
 
   // While Flux works: stand-in Secrets once their namespaces exist, volumes for the claims.
-  const platform = platformObjects(renderPlatform(REPO_ROOT));
+  const platform = platformObjects(renderPlatform(REPO_ROOT, cluster));
+  const operators = operatorStandIns(kubectl, platform, say);
   const needs = missingSecrets(platform);
   // The ingress controller's TLS Secret (the controller exits without it), once its namespace exists.
   let tls = false;
@@ -91,17 +94,20 @@ export async function reconcileFromGit(
     }
     for (const need of needs.filter(n => !stand.includes(`${n.namespace}/${n.name}`)))
       if (kubectl(["get", "namespace", need.namespace]).code === 0) stand.push(...ensureSecrets(kubectl, [need]));
+    operators.tick();
   }, 2000);
   let result;
   try {
     result = await waitForLayers(kubectl, {
       commit: pushed.commit,
-      expect: [SYNC_NAME, ...clusterLayers(REPO_ROOT).map(l => l.name)],
+      expect: [SYNC_NAME, ...clusterLayers(REPO_ROOT, cluster).map(l => l.name)],
       timeoutMs,
     });
   } finally {
     clearInterval(helper);
   }
+  const stoodIn = await operators.settle();
+  notes.push(...stoodIn.notes, ...stoodIn.denied.map(d => `refused: ${d}`));
   if (stand.length) notes.push(`random stand-in Secrets created in the cluster (not on disk): ${stand.join(", ")}`);
   const aligned = alignDatabaseSecret(kubectl);
   if (aligned) notes.push(aligned);
@@ -117,7 +123,7 @@ export async function reconcileFromGit(
     commit: pushed.commit,
     layers: result.layers,
     source: result.source,
-    ok: result.ok,
+    ok: result.ok && !stoodIn.denied.length,
     notes,
   };
 }

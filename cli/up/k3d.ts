@@ -1,13 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
-import { homedir } from "node:os";
-import { join } from "node:path";
 import type { KubeObject } from "../../capabilities/k8s/object";
 import { AppliedLayer, applyLayers, applyObjects, installFluxCrds, Kubectl, liveSummary } from "./apply-layers";
 import { ensureSecrets, missingSecrets } from "./platform-secrets";
 import { ingressTlsBeforeLayer } from "./local-tls";
 import { alignDatabaseSecret, buildAndPush, localAppImages } from "./app-images";
-import { clusterLayers, platformObjects, renderPlatform } from "../../lib/render";
+import { clusterLayers, clusterQuotaSize, platformObjects, renderPlatform } from "../../lib/render";
 import { REPO_ROOT, stateDir } from "./state";
 import { SYNC_NAME, syncObjects } from "../../tools/flux/sync";
 import { requestReconcile, waitForLayers } from "../../tools/flux/status";
@@ -15,6 +13,8 @@ import { LoopbackGitRemote } from "../../tools/flux/git-remote";
 import { ageKeyFile } from "../../tools/sops";
 import { GitOpsReport, gitStateDir } from "./gitops";
 import { ensureSopsKeySecret, treeHasSecrets } from "./secrets";
+import { resolveCluster } from "./cluster";
+import { applyModuleOverlay } from "./module-overlay";
 
 export const K3D_CLUSTER = "bonsai";
 /** The kubeconfig context k3d writes for the cluster; every kubectl call names it, whatever the current one is. */
@@ -61,20 +61,24 @@ export interface K3dReport {
 }
 
 /** What every layer renders to, for the Secrets the workloads need (the Flux path applies nothing itself). */
-function renderAll(): KubeObject[] {
-  return platformObjects(renderPlatform(REPO_ROOT));
+function renderClusterObjects(cluster: string): KubeObject[] {
+  return platformObjects(renderPlatform(REPO_ROOT, cluster));
 }
 
 /**
- * The platform on k3d (the Mac Mini path): the cluster from clusters/local/k3d.yaml; Flux if its CLI is present,
+ * The platform on k3d (the Mac Mini path): the cluster from clusters/<cluster>/k3d.yaml (default local); Flux if
+ * its CLI is present,
  * otherwise the layers applied in Flux's order exactly as Flux would apply them (our chart's HelmReleases
  * rendered with helm); random stand-in values for Secrets that only exist SOPS-encrypted; the guardrails with
- * `npx pepr deploy`; then a wait and the guardrails' verdicts on what runs.
+ * `npx pepr deploy` and the cluster's settings of it (module-overlay.ts); then a wait and the guardrails' verdicts on
+ * what runs.
  */
-export async function upK3d(): Promise<K3dReport> {
-  const config = join(REPO_ROOT, "clusters", "local", "k3d.yaml");
-  // k3d.yaml mounts this host folder as local-path storage; k3d does not create it.
-  mkdirSync(join(homedir(), ".bonsai", "storage"), { recursive: true });
+export async function upK3d(cluster = "local"): Promise<K3dReport> {
+  const choice = resolveCluster(REPO_ROOT, cluster);
+  const config = choice.k3dConfig;
+  // k3d.yaml mounts these host folders as local-path storage (one per node); k3d does not create them.
+  for (const folder of choice.hostFolders) mkdirSync(folder, { recursive: true });
+  const renderAll = () => renderClusterObjects(cluster);
   if (!has("k3d", ["cluster", "get", K3D_CLUSTER])) run("k3d", ["cluster", "create", "--config", config]);
   else say(`k3d cluster ${K3D_CLUSTER} exists; reusing it`);
   // pepr deploy talks to the current context: make sure it is this cluster's.
@@ -102,16 +106,17 @@ export async function upK3d(): Promise<K3dReport> {
       notes.push(`the secrets layer cannot be decrypted: no age key at ${ageKeyFile()} (bonsai secrets init)`);
     const source = await fluxSource(notes);
     // What `flux bootstrap --path=clusters/local` applies (its gotk-sync.yaml): the entry point syncs itself.
-    const sync = await applyObjects(kubectl, syncObjects({ url: source.url, path: "clusters/local" }));
+    const sync = await applyObjects(kubectl, syncObjects({ url: source.url, path: `clusters/${cluster}` }));
     if (sync.length) throw new Error(`applying the Flux entry point failed:\n${sync.join("\n")}`);
     requestReconcile(kubectl, "gitrepository", SYNC_NAME);
     commit = source.commit;
     sourceUrl = source.url;
-    notes.push(`Flux reconciles clusters/local from ${source.url} (flux get kustomizations)`);
+    notes.push(`Flux reconciles clusters/${cluster} from ${source.url} (flux get kustomizations)`);
   } else {
-    say("no flux CLI: applying the layers of clusters/local with kubectl, in their dependsOn order");
+    say(`no flux CLI: applying the layers of clusters/${cluster} with kubectl, in their dependsOn order`);
     installFluxCrds(kubectl);
     const result = await applyLayers(REPO_ROOT, kubectl, {
+      cluster,
       progress: say,
       beforeLayer: ingressTlsBeforeLayer(kubectl, renderAll),
       helmKube: ["--kube-context", K3D_CONTEXT],
@@ -125,6 +130,7 @@ export async function upK3d(): Promise<K3dReport> {
   const aligned = alignDatabaseSecret(kubectl);
   if (aligned) notes.push(aligned);
   run("npx", ["pepr", "deploy", "--yes"]);
+  notes.push(...applyModuleOverlay(kubectl, REPO_ROOT, cluster, say, 600));
   const seconds = Number(process.env.BONSAI_WAIT_SECONDS ?? 600);
   say(
     `waiting up to ${seconds}s for ${flux ? "each Flux Kustomization's Ready condition" : "every Deployment to be Available"}`,
@@ -133,7 +139,7 @@ export async function upK3d(): Promise<K3dReport> {
   if (flux && commit) {
     const r = await waitForLayers(kubectl, {
       commit,
-      expect: [SYNC_NAME, ...clusterLayers(REPO_ROOT).map(l => l.name)],
+      expect: [SYNC_NAME, ...clusterLayers(REPO_ROOT, cluster).map(l => l.name)],
       timeoutMs: seconds * 1000,
     });
     fluxReport = { url: sourceUrl, commit, layers: r.layers, source: r.source, ok: r.ok, notes: [] };
@@ -148,7 +154,7 @@ export async function upK3d(): Promise<K3dReport> {
     ]);
     if (wait.code !== 0) notes.push(`not everything was ready within ${seconds}s: ${wait.stderr.trim()}`);
   }
-  return { flux, applied, notes, violations: liveSummary(kubectl), fluxReport };
+  return { flux, applied, notes, violations: liveSummary(kubectl, clusterQuotaSize(REPO_ROOT, cluster)), fluxReport };
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { KubeObject } from "../../capabilities/k8s/object";
 import { isRecord, list, record } from "../../capabilities/k8s/object";
 import { cnpgOperatorObjects } from "../../tools/cnpg";
+import { stringify } from "yaml";
 import { applyObjects, Kubectl } from "./apply-layers";
 
 const WEBHOOK_KINDS = new Set(["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"]);
@@ -62,4 +63,78 @@ export async function standInForCnpg(
     denied.push(...(await applyObjects(kubectl, made)));
   }
   return { created, denied };
+}
+
+/** A label no object carries: a webhook that selects it is never called. */
+const NO_OBJECT = { "bonsai.dev/no-pod-serves-this-webhook-here": "true" };
+
+/**
+ * For the Flux path: the webhook configurations among `objects` that no pod can serve here, each as a partial
+ * object that gives every webhook an objectSelector matching nothing. Applied with a field manager of our own,
+ * it survives kustomize-controller's server-side applies (the release manifest sets no objectSelector, so Flux
+ * owns none) and keeps the object present for Flux's health check, which a deletion would fail.
+ */
+function unservedWebhookSelectors(objects: KubeObject[]): KubeObject[] {
+  const kept = new Set(withoutPodServedWebhooks(objects).objects);
+  return objects
+    .filter(o => WEBHOOK_KINDS.has(String(o.kind)) && !kept.has(o))
+    .map(o => ({
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      metadata: { name: o.metadata?.name },
+      webhooks: list(o.webhooks).map(w => ({
+        name: record(w)?.name,
+        objectSelector: { matchLabels: NO_OBJECT },
+      })),
+    }));
+}
+
+/**
+ * The same stand-ins on the Flux path, where kustomize-controller applies the layers: `tick()` (called every few
+ * seconds while Flux works) turns off the pod-served webhook configurations it applied (unservedWebhookSelectors)
+ * before the layers that create those webhooks' objects, which depend on the operator's layer, and, once a
+ * CloudNativePG Cluster is stored, creates what the operator would, once. `settle()` waits for that and returns
+ * notes and refusals.
+ */
+export function operatorStandIns(kubectl: Kubectl, platform: KubeObject[], say: (m: string) => void) {
+  const selectors = unservedWebhookSelectors(platform);
+  const clusters = platform.filter(isCnpgCluster);
+  const notes: string[] = [];
+  const denied: string[] = [];
+  const off = new Set<string>();
+  let announced = false;
+  let standIn: Promise<void> | undefined;
+  const stored = (kind: string, o: KubeObject, ns: string[] = []) =>
+    kubectl(["get", kind, ...ns, String(o.metadata?.name)]).code === 0;
+  const tick = () => {
+    for (const w of selectors.filter(x => !off.has(String(x.metadata?.name)))) {
+      if (!stored(String(w.kind).toLowerCase(), w)) continue;
+      const r = kubectl(
+        ["apply", "--server-side", "--field-manager=bonsai-embedded-stand-in", "-f", "-"],
+        stringify(w),
+      );
+      if (r.code === 0) off.add(String(w.metadata?.name));
+      else denied.push(`${w.kind} ${w.metadata?.name}: ${r.stderr.trim()}`);
+    }
+    if (selectors.length && off.size === selectors.length && !announced) {
+      announced = true;
+      notes.push(
+        `webhooks no pod serves here turned off (an objectSelector matching nothing, applied beside Flux's fields): ` +
+          selectors.map(w => `${w.kind} ${w.metadata?.name}`).join(", "),
+      );
+    }
+    const ns = (c: KubeObject) => ["-n", String(c.metadata?.namespace)];
+    if (clusters.length && !standIn && clusters.every(c => stored("clusters.postgresql.cnpg.io", c, ns(c))))
+      standIn = standInForCnpg(kubectl, clusters, say).then(r => {
+        denied.push(...r.denied);
+        notes.push(`CloudNativePG stood in for: ${r.created.length} objects its operator would create`);
+      });
+  };
+  const settle = async (): Promise<{ notes: string[]; denied: string[] }> => {
+    tick();
+    await standIn;
+    if (clusters.length && !standIn) denied.push("CloudNativePG Cluster objects never appeared; no stand-in created");
+    return { notes, denied };
+  };
+  return { tick, settle };
 }

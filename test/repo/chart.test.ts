@@ -66,7 +66,38 @@ describe("charts/bonsai-app", () => {
     [{ env: { DATABASE_PASSWORD: "hunter2" } }, "env"],
     [{ writablePaths: [{ path: "/tmp" }] }, "sizeLimit"],
     [{ secretEnv: { TOKEN: { secretName: "x" } } }, "key"],
+    [{ topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "kubernetes.io/hostname" }] }, "whenUnsatisfiable"],
   ])("refuses unsafe values through values.schema.json: %p", (values, field) => {
     expect(() => helmTemplate(CHART, { release: "x", namespace: "frontend", values })).toThrow(field);
+  });
+
+  describe("topologySpreadConstraints", () => {
+    const podSpec = (values: Record<string, unknown>) =>
+      (
+        parse(helmTemplate(CHART, { release: "frontend", namespace: "frontend", values })).find(
+          o => o.kind === "Deployment",
+        )!.spec as { template: { spec: Record<string, unknown> } }
+      ).template.spec;
+    const byHost = { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule" };
+
+    it("are none by default: the single node's pod spec has no spread", () => {
+      expect(podSpec({})).not.toHaveProperty("topologySpreadConstraints");
+    });
+
+    it("are rendered as given, counting this release's pods when no labelSelector is given", () => {
+      const own = { matchLabels: { "app.kubernetes.io/name": "frontend", "app.kubernetes.io/instance": "frontend" } };
+      const other = { matchLabels: { tier: "web" } };
+      expect(
+        podSpec({
+          topologySpreadConstraints: [
+            { ...byHost, nodeTaintsPolicy: "Honor" },
+            { ...byHost, topologyKey: "topology.kubernetes.io/zone", labelSelector: other },
+          ],
+        }).topologySpreadConstraints,
+      ).toEqual([
+        { ...byHost, nodeTaintsPolicy: "Honor", labelSelector: own },
+        { ...byHost, topologyKey: "topology.kubernetes.io/zone", labelSelector: other },
+      ]);
+    });
   });
 });

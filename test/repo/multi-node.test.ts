@@ -37,6 +37,7 @@ describe("clusters/multi-node", () => {
         .map(o => [o.metadata?.name, (o.spec as { path: string }).path]),
     );
     expect(moved).toEqual({
+      apps: "./clusters/overlays/multi-node/apps",
       guardrails: "./clusters/overlays/multi-node/guardrails",
       infra: "./clusters/overlays/multi-node/infra",
       ingress: "./clusters/overlays/multi-node/ingress",
@@ -82,13 +83,33 @@ describe("clusters/multi-node", () => {
       .filter(k => multi.has(k) && JSON.stringify(single.get(k)) !== JSON.stringify(multi.get(k)))
       .sort();
     expect(changed).toEqual([
+      // The apps: two replicas at least, spread (the HelmReleases' values, and what the chart renders from them).
+      "Deployment backend/backend",
+      "Deployment frontend/frontend",
       "Deployment infra/pgbouncer",
       "Deployment ingress-nginx/ingress-nginx-controller",
+      "HelmRelease backend/backend",
+      "HelmRelease frontend/frontend",
+      "HorizontalPodAutoscaler backend/backend",
+      "HorizontalPodAutoscaler frontend/frontend",
       // The module's quota at the three-node size (test/repo/multi-node-quota.test.ts).
       "ResourceQuota infra/compute-quota",
       "Service infra/kafka-headless",
       "StatefulSet infra/kafka",
     ]);
+  });
+
+  it("runs each app at two replicas at least, spread over the nodes by host name", () => {
+    for (const app of ["frontend", "backend"]) {
+      const hpa = rendered.find(o => key(o) === `HorizontalPodAutoscaler ${app}/${app}`)!;
+      expect((hpa.spec as { minReplicas: number }).minReplicas).toBe(2);
+      const deployment = rendered.find(o => key(o) === `Deployment ${app}/${app}`)!;
+      const pod = (deployment.spec as { template: { metadata: { labels: Record<string, string> }; spec: any } })
+        .template;
+      const [spread] = pod.spec.topologySpreadConstraints as { labelSelector: { matchLabels: object } }[];
+      expect(spread).toMatchObject({ topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "DoNotSchedule" });
+      expect(pod.metadata.labels).toMatchObject(spread.labelSelector.matchLabels);
+    }
   });
 
   it("ships CloudNativePG's release manifest exactly as the published Go module has it", () => {
@@ -117,9 +138,8 @@ describe("clusters/multi-node", () => {
   });
 });
 
-describe("bonsai audit over the multi-node layers", () => {
-  const paths = layers.map(l => l.path);
-  const r = auditCli(paths);
+describe("bonsai audit clusters/multi-node (the entry point; the audit follows its layers)", () => {
+  const r = auditCli(["clusters/multi-node"]);
   const results = r.results;
 
   it("exits 0 with no fail or error", () => {

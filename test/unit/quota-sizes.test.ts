@@ -75,6 +75,13 @@ describe("resource-caps at the cluster's quota size", () => {
     );
   });
 
+  it("caps at the size the context names (a cluster's, for bonsai up's live verdict), whatever this process's is", () => {
+    const three = contextFromObjects([], { level: "restricted", mutate: false, quotaSize: "three-node" });
+    expect(withSize(undefined, () => resourceCaps.evaluate(infraQuota, three).map(r => r.result))).toEqual(["pass"]);
+    const single = contextFromObjects([], { level: "restricted", mutate: false, quotaSize: "single-node" });
+    expect(withSize("three-node", () => resourceCaps.evaluate(infraQuota, single)[0].result)).toBe("fail");
+  });
+
   it("keeps the seed's cap for every other namespace at three-node", () => {
     const frontend = { ...infraQuota, metadata: { ...infraQuota.metadata, namespace: "frontend" } };
     const results = withSize("three-node", () => resourceCaps.evaluate(frontend, ctx()));

@@ -1,5 +1,5 @@
 import { LIMIT_RANGE, QUOTA } from "../../config/platform";
-import { quotaFor } from "../../config/quota-sizes";
+import { QuotaSize, quotaFor } from "../../config/quota-sizes";
 import { KubeObject, list, record, show } from "../../k8s/object";
 import { Failure, Policy, verdicts } from "../../engine/policy";
 import { parseQuantity } from "../../k8s/quantity";
@@ -12,10 +12,10 @@ const QUOTA_ALIASES: Record<string, keyof typeof QUOTA.hard> = {
   "count/persistentvolumeclaims": "persistentvolumeclaims",
 };
 
-function quotaFailures(obj: KubeObject): Failure[] {
+function quotaFailures(obj: KubeObject, size: QuotaSize | undefined): Failure[] {
   const hard = record(record(obj.spec)?.hard) ?? {};
   // The cap is the namespace's quota at the cluster's size (the module's own quota is always within it).
-  const caps = quotaFor(obj.metadata?.namespace);
+  const caps = quotaFor(obj.metadata?.namespace, size);
   const out: Failure[] = [];
   for (const [key, value] of Object.entries(hard)) {
     const capped = (key in QUOTA.hard ? key : QUOTA_ALIASES[key]) as keyof typeof QUOTA.hard | undefined;
@@ -106,11 +106,11 @@ export const resourceCaps: Policy = {
       severity: "high",
     },
   ],
-  evaluate: obj =>
+  evaluate: (obj, ctx) =>
     verdicts(
       resourceCaps,
       resourceRef(obj),
-      obj.kind === "ResourceQuota" ? quotaFailures(obj) : limitRangeFailures(obj),
+      obj.kind === "ResourceQuota" ? quotaFailures(obj, ctx.quotaSize) : limitRangeFailures(obj),
       "within the platform caps",
     ),
 };
