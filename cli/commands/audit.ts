@@ -10,6 +10,8 @@ const HELP = `Usage: bonsai audit [options] <path>...
 
 Evaluates Bonsai's guardrails offline over YAML files (multi-document and List objects included),
 directories (recursively) and kustomization roots (rendered with kustomize). "-" reads standard input.
+A Flux entry folder (clusters/<cluster>) is followed into its layers: each Flux Kustomization's
+spec.path rendered as Flux applies it, HelmReleases of our chart included.
 
 Options:
   --format <f>     ${FORMATS.join("|")} (default: table); sarif is SARIF 2.1.0 for code scanning,

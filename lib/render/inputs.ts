@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, isAbsolute, join, relative } from "node:path";
 import { kustomizeBuild } from "../../tools/kustomize";
 import { renderChart, renderLocalRelease } from "./charts";
+import { fluxLayerObjects } from "./flux-layers";
 import { ForeignDocument, InputError, parseYaml, SourcedObject } from "./yaml";
 
 const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
@@ -58,6 +59,7 @@ function withoutRepeats(objects: SourcedObject[]): SourcedObject[] {
  */
 export function loadInputs(paths: string[], cwd = process.cwd()): LoadedInputs {
   const out: LoadedInputs = { objects: [], foreign: [], files: 0 };
+  const followed = new WeakSet<SourcedObject>();
   const add = (text: string, source: string) => {
     const parsed = parseYaml(text, source);
     out.objects.push(...parsed.objects);
@@ -98,11 +100,18 @@ export function loadInputs(paths: string[], cwd = process.cwd()): LoadedInputs {
         out.files++;
         return;
       }
+      const before = out.objects.length;
       for (const entry of readdirSync(path).sort()) {
         if (entry.startsWith(".") || entry === "node_modules") continue;
         const child = join(path, entry);
         if (statSync(child).isDirectory() || YAML_FILE.test(entry)) visit(child, false);
       }
+      // A Flux entry point (clusters/<cluster>): also what its layers apply (flux-layers.ts). Objects a folder below
+      // already followed (or that a layer rendered) are not followed again from a folder above.
+      const read = out.objects.slice(before).filter(o => !followed.has(o));
+      const layers = fluxLayerObjects(path, read, cwd);
+      for (const o of [...read, ...layers]) followed.add(o);
+      out.objects.push(...layers);
       return;
     }
     if (KUSTOMIZATION_FILES.includes(basename(path))) return visit(join(path, ".."), explicit);
