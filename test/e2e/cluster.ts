@@ -1,3 +1,4 @@
+import { spawnSync, SpawnSyncReturns } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -161,4 +162,18 @@ export async function eventually<T>(
     last = probe();
   }
   return last;
+}
+
+/**
+ * The `bonsai` CLI as users run it (bin/bonsai.js under this Node), keeping what `bonsai up` records in `stateDir`
+ * (BONSAI_STATE_DIR), so that `bonsai down` with the same folder stops exactly that.
+ */
+export function bonsaiInStateDir(stateDir: string): (args: string[]) => SpawnSyncReturns<string> {
+  const bin = join(__dirname, "..", "..", "bin", "bonsai.js");
+  return args =>
+    spawnSync(process.execPath, [bin, ...args], {
+      encoding: "utf8",
+      env: { ...process.env, BONSAI_STATE_DIR: stateDir },
+      timeout: SETUP_TIMEOUT_MS,
+    });
 }

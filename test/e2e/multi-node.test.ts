@@ -15,7 +15,7 @@ import { ensureKubeBinaries } from "../../tools/controlplane/binaries";
 import { fakeNodeNames } from "../../tools/controlplane/controlplane";
 import { MODULE_NAME, MODULE_NAMESPACE } from "../../tools/controlplane/pepr-deploy";
 import { compliantPod } from "../support/pods";
-import { eventually, SETUP_TIMEOUT_MS } from "./cluster";
+import { bonsaiInStateDir, eventually, SETUP_TIMEOUT_MS } from "./cluster";
 import { LivePod, livePods, nodeFootprint, podsByWorkload, readyEndpointsByService } from "./multi-node-state";
 
 // `bonsai up --embedded --cluster multi-node`: the embedded control plane with one kwok node per node of
@@ -25,14 +25,8 @@ import { LivePod, livePods, nodeFootprint, podsByWorkload, readyEndpointsByServi
 // for real (the local kubelet), so admission answers every apply. CloudNativePG's operator cannot run here (it
 // talks to its instances at their pod IPs): bonsai up applies what its own spec code creates in its place.
 const NODES = fakeNodeNames(3);
-const BIN = join(REPO_ROOT, "bin", "bonsai.js");
 const state = mkdtempSync(join(tmpdir(), "bonsai-multi-node-"));
-const bonsai = (args: string[]) =>
-  spawnSync(process.execPath, [BIN, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, BONSAI_STATE_DIR: state },
-    timeout: SETUP_TIMEOUT_MS,
-  });
+const bonsai = bonsaiInStateDir(state);
 let up: ReturnType<typeof bonsai>;
 let kubectlBin: string;
 const kubectl: Kubectl = (args, input) => {

@@ -1,20 +1,13 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SETUP_TIMEOUT_MS } from "./cluster";
+import { bonsaiInStateDir, SETUP_TIMEOUT_MS } from "./cluster";
 import { isAlive } from "../../tools/controlplane/processes";
 
 // `bonsai up` without Docker: the whole GitOps tree applied layer by layer on the embedded control plane,
 // with the guardrails in the loop; then `bonsai down` leaves nothing running.
-const BIN = join(__dirname, "..", "..", "bin", "bonsai.js");
 const state = mkdtempSync(join(tmpdir(), "bonsai-up-"));
-const bonsai = (args: string[]) =>
-  spawnSync(process.execPath, [BIN, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, BONSAI_STATE_DIR: state },
-    timeout: SETUP_TIMEOUT_MS,
-  });
+const bonsai = bonsaiInStateDir(state);
 
 let up: ReturnType<typeof bonsai>;
 let pids: { name: string; pid: number }[] = [];
