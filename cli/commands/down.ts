@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
 import { commandResult } from "../../tools/command-result";
 import { ControlPlane } from "../../tools/controlplane/controlplane";
 import { uninstallModule } from "../../tools/controlplane/pepr-deploy";
@@ -8,6 +9,7 @@ import { ensureKubeBinaries } from "../../tools/controlplane/binaries";
 import { K3D_CONTEXT } from "../up/k3d";
 import { stopGitOps } from "../up/gitops";
 import { readUpRecord, stateDir, writeUpRecord } from "../up/state";
+import { printHelp, runCommand } from "../run-command";
 
 const HELP = `Usage: bonsai down [--guardrails-only]
 
@@ -17,6 +19,7 @@ webhook configurations are removed first, then their controller, so nothing is l
 Options:
   --guardrails-only   remove only the guardrails (webhooks first, then the controller) from the cluster
                       \`bonsai up\` made, and leave the cluster running
+  -h, --help          this text
 `;
 
 /** The guardrails out of the cluster, webhooks before the controller (pepr-deploy.ts). */
@@ -32,15 +35,26 @@ async function removeGuardrails(kubeconfig: string | undefined): Promise<string>
 }
 
 /** Stops what `bonsai up` started, by the PIDs it recorded (never by process name). */
-export async function run(argv: string[]): Promise<number> {
-  if (argv.includes("-h") || argv.includes("--help")) {
-    process.stdout.write(HELP);
-    return 0;
-  }
+export function run(argv: string[]): Promise<number> {
+  return runCommand("down", HELP, () => {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        "guardrails-only": { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+    if (values.help) return printHelp(HELP);
+    return down(values["guardrails-only"]);
+  });
+}
+
+/** Everything `bonsai up` started, or with `guardrailsOnly` just the guardrails. */
+async function down(guardrailsOnly: boolean): Promise<number> {
   const dir = stateDir();
   const record = readUpRecord(dir);
   const embeddedUp = record?.mode === "embedded" && !!record.kubeconfig && existsSync(record.kubeconfig);
-  if (argv.includes("--guardrails-only")) {
+  if (guardrailsOnly) {
     if (!record?.mode) {
       process.stderr.write(
         "bonsai down --guardrails-only: bonsai up has not run here (no record in the state directory)\n",

@@ -1,9 +1,11 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
 import { commandResult } from "../../tools/command-result";
 import { ensureKubeBinaries } from "../../tools/controlplane/binaries";
 import { ensureSopsKeySecret, secretsInit, secretsShow } from "../up/secrets";
 import { readUpRecord, stateDir } from "../up/state";
+import { printHelp, runCommand, UsageError } from "../run-command";
 
 const HELP = `Usage: bonsai secrets init
        bonsai secrets show NAME
@@ -32,40 +34,48 @@ function embeddedKubectl() {
     );
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const [sub, name] = argv;
-  if (!sub || sub === "-h" || sub === "--help") {
-    process.stdout.write(HELP);
-    return sub ? 0 : 2;
-  }
-  try {
-    if (sub === "init") {
-      const r = secretsInit(tree());
-      const lines = [
-        r.keyCreated
-          ? `created your age key ${r.keyFile} (keep it safe, outside git)`
-          : `using your age key ${r.keyFile}`,
-        ...r.written.map(f => `wrote ${f} (SOPS-encrypted)`),
-        ...r.kept.map(f => `kept ${f}`),
-        "wrote apps/secrets/kustomization.yaml, clusters/local/layer-secrets.yaml and .sops.yaml: commit them",
-      ];
-      const kubectl = embeddedKubectl();
-      if (kubectl) lines.push(`sops-age Secret in the running embedded cluster: ${ensureSopsKeySecret(kubectl)}`);
-      process.stdout.write(lines.join("\n") + "\n");
-      return 0;
+export function run(argv: string[]): Promise<number> {
+  return runCommand("secrets", HELP, () => {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { help: { type: "boolean", short: "h", default: false } },
+    });
+    if (values.help) return printHelp(HELP);
+    const [sub, name] = positionals;
+    if (!sub) {
+      process.stdout.write(HELP);
+      return 2;
     }
-    if (sub === "show") {
-      if (!name) throw new Error("bonsai secrets show needs a NAME (e.g. grafana-admin)");
-      const s = secretsShow(tree(), name);
-      process.stdout.write(
-        [`# ${s.file}`, ...Object.entries(s.values).map(([k, v]) => `${k}: ${v}`)].join("\n") + "\n",
-      );
-      return 0;
+    if (sub !== "init" && sub !== "show") throw new UsageError(`unknown subcommand ${sub}`);
+    if (sub === "show" && !name) throw new UsageError("show needs a NAME (e.g. grafana-admin)");
+    const takes = sub === "init" ? 1 : 2;
+    if (positionals.length > takes) throw new UsageError(`unexpected argument ${positionals.slice(takes).join(" ")}`);
+    try {
+      return sub === "init" ? init() : show(name);
+    } catch (err) {
+      process.stderr.write(`bonsai secrets: ${(err as Error).message}\n`);
+      return 1;
     }
-    process.stderr.write(`bonsai secrets: unknown subcommand ${sub}\n\n${HELP}`);
-    return 2;
-  } catch (err) {
-    process.stderr.write(`bonsai secrets: ${(err as Error).message}\n`);
-    return 1;
-  }
+  });
+}
+
+function init(): number {
+  const r = secretsInit(tree());
+  const lines = [
+    r.keyCreated ? `created your age key ${r.keyFile} (keep it safe, outside git)` : `using your age key ${r.keyFile}`,
+    ...r.written.map(f => `wrote ${f} (SOPS-encrypted)`),
+    ...r.kept.map(f => `kept ${f}`),
+    "wrote apps/secrets/kustomization.yaml, clusters/local/layer-secrets.yaml and .sops.yaml: commit them",
+  ];
+  const kubectl = embeddedKubectl();
+  if (kubectl) lines.push(`sops-age Secret in the running embedded cluster: ${ensureSopsKeySecret(kubectl)}`);
+  process.stdout.write(lines.join("\n") + "\n");
+  return 0;
+}
+
+function show(name: string): number {
+  const s = secretsShow(tree(), name);
+  process.stdout.write([`# ${s.file}`, ...Object.entries(s.values).map(([k, v]) => `${k}: ${v}`)].join("\n") + "\n");
+  return 0;
 }
