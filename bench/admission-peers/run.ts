@@ -17,7 +17,7 @@ import { startFakeApiServer } from "../lib/fake-apiserver";
 import { runLoad } from "../lib/load";
 import { load1, loadNow, machineInfo } from "../lib/machine";
 import { buildPeprModule, RunningController, startController } from "../lib/pepr-module";
-import { procSample } from "../lib/proc-sample";
+import { procSample, procTreeSample } from "../lib/proc-sample";
 import { log, WORK_DIR, writeResult } from "../lib/results";
 import { selfSignedTls } from "../lib/tls";
 import { ensureKyverno, KYVERNO_VERSION } from "../peers/kyverno/build";
@@ -39,6 +39,8 @@ const { values: args } = parseArgs({
     profile: { type: "boolean", default: false },
     /** the Bonsai controller's LOG_LEVEL; Pepr's admission Deployment runs at info */
     "log-level": { type: "string", default: "info" },
+    /** Bonsai controller processes sharing the webhook port (Pepr's admission Deployment runs 2 replicas) */
+    "bonsai-replicas": { type: "string", default: "1" },
   },
 });
 const PROFILE_DIR = join(WORK_DIR, "profiles", "admission-peers");
@@ -60,6 +62,7 @@ async function startBonsai(): Promise<{ controller: RunningController; ca: Buffe
     logFile: join(WORK_DIR, "logs", "admission-peers-guardrails.log"),
     cpuProfDir: args.profile ? PROFILE_DIR : undefined,
     logLevel: args["log-level"],
+    replicas: Number(args["bonsai-replicas"]),
   });
   let closed = false;
   return {
@@ -125,9 +128,9 @@ async function main(): Promise<void> {
             });
           if (r === 0) await load(warmupMs);
           const pid = peerPid[peer];
-          const before = { api: procSample(c.apiserverPid), peer: pid ? procSample(pid) : undefined };
+          const before = { api: procSample(c.apiserverPid), peer: pid ? procTreeSample(pid) : undefined };
           const res = await load(durationMs);
-          const after = { api: procSample(c.apiserverPid), peer: pid ? procSample(pid) : undefined };
+          const after = { api: procSample(c.apiserverPid), peer: pid ? procTreeSample(pid) : undefined };
           runs.push({
             peer,
             concurrency,
@@ -151,7 +154,7 @@ async function main(): Promise<void> {
     }
     const memory = Object.fromEntries(
       (["kyverno", "bonsai"] as const).map(p => {
-        const s = procSample(peerPid[p]!);
+        const s = procTreeSample(peerPid[p]!);
         return [p, { rssMiB: Math.round(s.rssMiB), peakRssMiB: Math.round(s.hwmMiB) }];
       }),
     );
@@ -183,7 +186,11 @@ async function main(): Promise<void> {
     }
     // A profiled or partial run is kept apart from the reference results.
     const partial =
-      args.profile || timed.length < PEERS.length || args["log-level"] !== "info" || args.levels !== "1,16,64";
+      args.profile ||
+      timed.length < PEERS.length ||
+      args["log-level"] !== "info" ||
+      args.levels !== "1,16,64" ||
+      args["bonsai-replicas"] !== "1";
     const name = partial ? "admission-peers-partial" : "admission-peers";
     const path = await writeResult(name, {
       benchmark: "admission-peers",

@@ -51,6 +51,8 @@ export interface ControllerOptions {
   /** File for loop-monitor.cjs's record of event-loop stalls and GC pauses, when monitoring. */
   monitorFile?: string;
   logLevel?: string;
+  /** Processes sharing the port (bench/lib/replicas.cjs), like the admission Deployment's replicas; default 1. */
+  replicas?: number;
 }
 
 function healthz(port: number, ca: Buffer): Promise<number> {
@@ -81,7 +83,9 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   const execArgv = ["--require", join(REPO_ROOT, "bench", "lib", "port-remap.cjs")];
   if (opts.cpuProfDir) execArgv.push("--cpu-prof", `--cpu-prof-dir=${opts.cpuProfDir}`);
   if (opts.monitorFile) execArgv.push("--require", join(REPO_ROOT, "bench", "lib", "loop-monitor.cjs"));
-  const child = spawn(process.execPath, [...execArgv, opts.bundle], {
+  const replicas = opts.replicas ?? 1;
+  const entry = replicas > 1 ? [join(REPO_ROOT, "bench", "lib", "replicas.cjs"), opts.bundle] : [opts.bundle];
+  const child = spawn(process.execPath, [...execArgv, ...entry], {
     cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH ?? "",
@@ -95,6 +99,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
       SSL_CERT_PATH: opts.tls.cert,
       BENCH_LISTEN_PORT: String(opts.port),
       ...(opts.monitorFile && { BENCH_MONITOR_FILE: opts.monitorFile }),
+      ...(replicas > 1 && { BENCH_REPLICAS: String(replicas) }),
     },
     stdio: ["ignore", out, out],
   });

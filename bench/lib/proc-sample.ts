@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 const TICKS = 100; // USER_HZ on Linux
 
@@ -9,6 +9,31 @@ export interface ProcSample {
   hwmMiB: number;
   /** user + system CPU time */
   cpuSeconds: number;
+}
+
+/** The process and its children (the workers of bench/lib/replicas.cjs), summed. */
+export function procTreeSample(pid: number): ProcSample {
+  const pids = [pid, ...childrenOf(pid)];
+  const all = pids.map(procSample);
+  return {
+    rssMiB: all.reduce((t, s) => t + s.rssMiB, 0),
+    hwmMiB: all.reduce((t, s) => t + s.hwmMiB, 0),
+    cpuSeconds: all.reduce((t, s) => t + s.cpuSeconds, 0),
+  };
+}
+
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^[0-9]+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) out.push(Number(d));
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return out;
 }
 
 export function procSample(pid: number): ProcSample {
