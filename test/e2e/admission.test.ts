@@ -161,7 +161,15 @@ describe("admission on a real API server", () => {
       new Promise<number>((resolve, reject) => {
         const req = request(
           url,
-          { method: "POST", rejectUnauthorized: false, headers: { "content-type": "application/json" }, timeout: 5000 },
+          {
+            method: "POST",
+            rejectUnauthorized: false,
+            headers: { "content-type": "application/json" },
+            timeout: 5000,
+            // A fresh connection per request: Node's global agent keeps sockets alive, and a socket the server
+            // closes after an error answer could be handed to the next request ("socket hang up", seen under load).
+            agent: false,
+          },
           res => {
             res.resume();
             resolve(res.statusCode ?? 0);
