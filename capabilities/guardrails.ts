@@ -1,12 +1,9 @@
 import { Capability, a, PeprValidateRequest } from "pepr";
 import type { KubernetesObject } from "@kubernetes/client-node";
-import { decideAdmission } from "./engine/admission";
 import type { KubeObject } from "./k8s/object";
-import { admissionContext } from "./live-state";
 import { modelOf } from "./kinds/models";
 import { ADMISSION_KINDS } from "./engine/registry";
-import { recordAdmission } from "./policy-reports";
-import { Deadline } from "./engine/budget";
+import { judgeRequest } from "./judge-request";
 
 /**
  * Validation bindings for every Bonsai policy. Each request is judged by the same engine the audit
@@ -27,28 +24,18 @@ async function validate<T extends KubernetesObject>(req: PeprValidateRequest<T>)
     operation,
     username: req.Request.userInfo?.username,
   };
-  // One deadline for the whole request: waiting for lists, judging, and judging again on fresh lists.
-  const deadline = new Deadline();
-  const ctx = await admissionContext({ waitMs: deadline.remainingMs() });
-  let decision = decideAdmission(input, ctx, deadline);
-  if (!decision.allowed && !decision.overBudget) {
-    // Before denying, make sure an Exemption or LimitRange created a moment ago is known (Flux applies
-    // the exemptions layer right before the objects they exempt): judge again on lists at most 1 s old.
-    const fresh = await admissionContext({ maxAgeMs: 1_000, waitMs: deadline.remainingMs() });
-    if (fresh !== ctx) {
-      // Out of time on the second pass: the first pass's denial stands (never turned into a fail-open admit).
-      const again = decideAdmission(input, fresh, deadline);
-      if (!again.overBudget) decision = again;
-    }
-  }
-  recordAdmission(decision, { operation, dryRun: req.Request.dryRun, object: input.object ?? input.oldObject });
+  const decision = await judgeRequest(input, req.Request.dryRun);
   const warnings = decision.warnings.length ? decision.warnings : undefined;
   return decision.allowed ? req.Approve(warnings) : req.Deny(decision.message, 403, warnings);
 }
 
 // Every kind a policy evaluates (the registry's list): Pods and every kind that carries a pod template, so a
 // denial shows up where `kubectl apply` and Flux see it, including ReplicationControllers and PodTemplates that
-// nothing on the platform creates (which is why an attacker would).
-for (const kind of ADMISSION_KINDS) When(modelOf(kind)).IsCreatedOrUpdated().Validate(validate);
+// nothing on the platform creates (which is why an attacker would). A Pod's creation is judged in the mutating
+// call that fills its defaults (./pod-security.ts): one webhook call per new pod instead of two.
+for (const kind of ADMISSION_KINDS) {
+  if (kind === "Pod") When(a.Pod).IsUpdated().Validate(validate);
+  else When(modelOf(kind)).IsCreatedOrUpdated().Validate(validate);
+}
 // Deleting an app namespace's default-deny is refused (network-flows/default-deny).
 When(a.NetworkPolicy).IsDeleted().Validate(validate);

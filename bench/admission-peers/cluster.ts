@@ -5,7 +5,7 @@ import { webhookConfigs } from "../admission/apiserver";
 import { adminAgentFor } from "../lib/admin-agent";
 import { sendOne } from "../lib/load";
 import { BENCH_NAMESPACE } from "../lib/objects";
-import type { RunningController } from "../lib/pepr-module";
+import { moduleWebhookRules, type RunningController } from "../lib/pepr-module";
 import { log } from "../lib/results";
 import { RunningKyverno, startKyverno } from "../peers/kyverno/controller";
 import { VAP_NAMESPACE_LABEL, vapObjects } from "../peers/vap/objects";
@@ -53,7 +53,12 @@ export async function startPeerCluster(opts: {
     await api.post("/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicies", policy);
     await api.post("/apis/admissionregistration.k8s.io/v1/validatingadmissionpolicybindings", binding);
     const caBundle = opts.bonsaiCa.toString("base64");
-    const target = { name: "guardrails" as const, port: opts.bonsai.port, apiPath: opts.bonsai.apiPath };
+    const target = {
+      name: "guardrails" as const,
+      port: opts.bonsai.port,
+      apiPath: opts.bonsai.apiPath,
+      rules: moduleWebhookRules(opts.bonsai.bundle),
+    };
     for (const cfg of webhookConfigs(target, caBundle, { matchLabels: { [PEER_LABEL]: "bonsai" } })) {
       const kind = cfg.kind === "MutatingWebhookConfiguration" ? "mutating" : "validating";
       await api.post(`/apis/admissionregistration.k8s.io/v1/${kind}webhookconfigurations`, cfg);

@@ -29,7 +29,7 @@ const DENIED_BY: Record<Peer, RegExp> = {
   pss: /violates PodSecurity "restricted:latest"/,
   vap: new RegExp(`ValidatingAdmissionPolicy '${VAP_POLICY_NAME.replace(/\./g, "\\.")}' with binding`),
   kyverno: /admission webhook "validate\.kyverno\.svc-fail" denied the request/,
-  bonsai: /admission webhook "guardrails\.validate\.bench\.bonsai\.dev" denied the request/,
+  bonsai: /admission webhook "guardrails\.(mutate|validate)\.bench\.bonsai\.dev" denied the request/,
 };
 
 /**

@@ -5,6 +5,7 @@ import { Judge, LoadRequest, runLoad, RunsSummary, Sample, sendOne, summarizeRun
 import { load1 } from "../lib/machine";
 import { admissionShapes, BENCH_NAMESPACE } from "../lib/objects";
 import { log, REPO_ROOT, WORK_DIR } from "../lib/results";
+import type { ModuleWebhookRules } from "../lib/pepr-module";
 import { round } from "../lib/stats";
 
 /** The part of tools/controlplane/controlplane.ts (another engineer's harness) this benchmark uses. */
@@ -28,6 +29,8 @@ export interface WebhookTarget {
   name: "guardrails" | "noop";
   port: number;
   apiPath: string;
+  /** The module's own rules (moduleWebhookRules): which operations reach which of its two webhooks. */
+  rules: ModuleWebhookRules;
 }
 
 export type Phase = "none" | "noop" | "guardrails";
@@ -57,7 +60,10 @@ async function builtBinaries(): Promise<string | undefined> {
   return missing.length ? `not built yet: ${missing.join(", ")} (run the e2e tests or bonsai up once)` : undefined;
 }
 
-/** The module's URL webhooks for Pods and Deployments, in the bench namespace (or the namespaces `namespaceSelector` picks). */
+/**
+ * The module's URL webhooks with the rules `pepr build` generated for it, in the bench namespace (or the namespaces
+ * `namespaceSelector` picks). A kind of webhook the module has no rule for is not registered.
+ */
 export const webhookConfigs = (
   t: WebhookTarget,
   caBundle: string,
@@ -74,7 +80,7 @@ export const webhookConfigs = (
     timeoutSeconds: 10,
     namespaceSelector,
   };
-  return [
+  const configs = [
     {
       apiVersion: "admissionregistration.k8s.io/v1",
       kind: "MutatingWebhookConfiguration",
@@ -83,7 +89,7 @@ export const webhookConfigs = (
         {
           name: `${t.name}.mutate.bench.bonsai.dev`,
           clientConfig: client("mutate"),
-          rules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE"], resources: ["pods"] }],
+          rules: t.rules.mutate,
           reinvocationPolicy: "Never",
           ...common,
         },
@@ -97,15 +103,13 @@ export const webhookConfigs = (
         {
           name: `${t.name}.validate.bench.bonsai.dev`,
           clientConfig: client("validate"),
-          rules: [
-            { apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["pods"] },
-            { apiGroups: ["apps"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["deployments"] },
-          ],
+          rules: t.rules.validate,
           ...common,
         },
       ],
     },
   ];
+  return configs.filter(c => c.webhooks[0].rules.length > 0);
 };
 
 /** 201: admitted (dry run); a webhook's denial (4xx, "admission webhook … denied the request"): denied; else an error. */

@@ -25,7 +25,7 @@ import {
   summarizeRuns,
 } from "../lib/load";
 import { load1, loadNow, machineInfo } from "../lib/machine";
-import { buildPeprModule, RunningController, startController } from "../lib/pepr-module";
+import { buildPeprModule, moduleWebhookRules, RunningController, startController } from "../lib/pepr-module";
 import { log, WORK_DIR, writeResult } from "../lib/results";
 import { median, round, summarize } from "../lib/stats";
 import { selfSignedTls } from "../lib/tls";
@@ -259,6 +259,7 @@ async function main(): Promise<void> {
               name: m.name,
               port: controllers[m.name].port,
               apiPath: controllers[m.name].apiPath,
+              rules: moduleWebhookRules(bundles[m.name]),
             })),
             webhookCert: ca,
             levels,

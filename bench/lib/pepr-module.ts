@@ -2,7 +2,8 @@ import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { request } from "node:https";
-import { dirname, join, relative } from "node:path";
+import { basename, dirname, join, relative } from "node:path";
+import { parseObjects } from "../../lib/render";
 import { REPO_ROOT, log } from "./results";
 import type { TlsFiles } from "./tls";
 
@@ -31,8 +32,43 @@ export function buildPeprModule(entry: string, outDir: string): string {
   return bundle;
 }
 
+/** One admission rule of a webhook configuration, as `pepr build` writes it. */
+export interface WebhookRule {
+  apiGroups: string[];
+  apiVersions: string[];
+  operations: string[];
+  resources: string[];
+}
+
+/** The rules of a built module's own webhooks (its first webhook of each kind), so a bench registers what Pepr would. */
+export interface ModuleWebhookRules {
+  mutate: WebhookRule[];
+  validate: WebhookRule[];
+}
+
+/**
+ * Reads the rules from the manifest `pepr build` writes beside the bundle (`pepr-module-<uuid>.yaml`): the rules
+ * follow the module's bindings, so a bench that registers them calls the module exactly as a deployment would.
+ */
+export function moduleWebhookRules(bundle: string): ModuleWebhookRules {
+  const uuid = basename(bundle)
+    .replace(/^pepr-/, "")
+    .replace(/\.js$/, "");
+  const manifest = join(dirname(bundle), `pepr-module-${uuid}.yaml`);
+  if (!existsSync(manifest)) throw new Error(`${manifest} is missing: build the module again (without --no-build)`);
+  const rules: ModuleWebhookRules = { mutate: [], validate: [] };
+  for (const o of parseObjects(readFileSync(manifest, "utf8"), manifest)) {
+    const webhooks = (o as { webhooks?: { rules?: WebhookRule[] }[] }).webhooks;
+    if (o.kind === "MutatingWebhookConfiguration") rules.mutate = webhooks?.[0]?.rules ?? [];
+    if (o.kind === "ValidatingWebhookConfiguration") rules.validate = webhooks?.[0]?.rules ?? [];
+  }
+  return rules;
+}
+
 export interface RunningController {
   name: string;
+  /** The bundle it runs (see moduleWebhookRules). */
+  bundle: string;
   port: number;
   apiPath: string;
   child: ChildProcess;
@@ -123,6 +159,7 @@ export async function startController(opts: ControllerOptions): Promise<RunningC
   }
   return {
     name: opts.name,
+    bundle: opts.bundle,
     port: opts.port,
     apiPath,
     child,

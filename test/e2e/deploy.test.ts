@@ -66,6 +66,20 @@ describe("npx pepr deploy on the embedded plane", () => {
     expect(served.subjectAltName).toContain(`DNS:${MODULE_NAME}.${MODULE_NAMESPACE}.svc`);
   });
 
+  it("sends a new Pod to one webhook call: Pod creation to the mutating webhook only, updates to the validating one", () => {
+    type Rule = { resources: string[]; operations: string[] };
+    const podRules = (kind: string) =>
+      (json(["get", kind, MODULE_NAME]).webhooks as { rules: Rule[] }[]).flatMap(w =>
+        w.rules.filter(r => r.resources.includes("pods")).map(r => r.operations),
+      );
+    const mutating = podRules("mutatingwebhookconfiguration");
+    const validating = podRules("validatingwebhookconfiguration");
+    expect(mutating.length).toBeGreaterThan(0);
+    for (const ops of mutating) expect(ops).toEqual(["CREATE"]);
+    expect(validating.length).toBeGreaterThan(0);
+    for (const ops of validating) expect(ops).toEqual(["UPDATE"]);
+  });
+
   it("runs 2 admission pods and 1 watcher from the bundle in dist/, Ready behind the Service's endpoints", () => {
     // The bundle `pepr deploy` built and put in the module Secret; the controller checks this hash on start.
     const hash = createHash("sha256")

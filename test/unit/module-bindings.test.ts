@@ -14,10 +14,18 @@ describe("the module's Pepr bindings", () => {
   const validated = new Set(
     Guardrails.bindings.filter(b => b.isValidate && b.event === "CREATEORUPDATE").map(b => b.kind.kind),
   );
+  // A new Pod is judged by the mutating call (pod-security.ts), so the validating webhook sees Pod updates only.
+  const judged = new Set([...validated, "Pod"]);
 
   it("validate every kind a policy governs on create and update, except the ones judged offline only", () => {
-    expect([...validated].sort()).toEqual(GOVERNED_KINDS.filter(k => !NOT_AT_ADMISSION.includes(k)).sort());
+    expect([...judged].sort()).toEqual(GOVERNED_KINDS.filter(k => !NOT_AT_ADMISSION.includes(k)).sort());
     for (const kind of NOT_AT_ADMISSION) expect(GOVERNED_KINDS).toContain(kind);
+  });
+
+  it("judge a new Pod in one webhook call: mutated and judged on create, validated on update only", () => {
+    const pod = Guardrails.bindings.filter(b => b.kind.kind === "Pod").map(b => [b.event, !!b.isValidate]);
+    expect(pod).toEqual([["UPDATE", true]]);
+    expect(validated.has("Pod")).toBe(false);
   });
 
   it("validate NetworkPolicy deletes (the default-deny protection)", () => {
@@ -47,7 +55,7 @@ describe("the module's Pepr bindings", () => {
 
   it("cover every pod-carrying kind the pod policies know", () => {
     for (const k of POD_CARRYING_KINDS.filter(k => k !== "PodTemplate" && k !== "ReplicationController")) {
-      expect(validated.has(k)).toBe(true);
+      expect(judged.has(k)).toBe(true);
     }
   });
 });
