@@ -60,9 +60,14 @@ async function builtBinaries(): Promise<string | undefined> {
   return missing.length ? `not built yet: ${missing.join(", ")} (run the e2e tests or bonsai up once)` : undefined;
 }
 
+/** The kinds the benches create. */
+const BENCH_RESOURCES = new Set(["pods", "deployments"]);
+
 /**
- * The module's URL webhooks with the rules `pepr build` generated for it, in the bench namespace (or the namespaces
- * `namespaceSelector` picks). A kind of webhook the module has no rule for is not registered.
+ * The module's URL webhooks with the rules `pepr build` generated for it, for the kinds the benches create, in the
+ * bench namespace (or the namespaces `namespaceSelector` picks). Only those kinds: the peers bench relabels its
+ * namespace between phases, which the module's namespace-labels policy would rightly refuse. A kind of webhook
+ * the module has no such rule for is not registered.
  */
 export const webhookConfigs = (
   t: WebhookTarget,
@@ -80,6 +85,8 @@ export const webhookConfigs = (
     timeoutSeconds: 10,
     namespaceSelector,
   };
+  const benchRules = (rules: WebhookTarget["rules"]["mutate"]) =>
+    rules.filter(r => r.resources.some(x => BENCH_RESOURCES.has(x)));
   const configs = [
     {
       apiVersion: "admissionregistration.k8s.io/v1",
@@ -89,7 +96,7 @@ export const webhookConfigs = (
         {
           name: `${t.name}.mutate.bench.bonsai.dev`,
           clientConfig: client("mutate"),
-          rules: t.rules.mutate,
+          rules: benchRules(t.rules.mutate),
           reinvocationPolicy: "Never",
           ...common,
         },
@@ -103,7 +110,7 @@ export const webhookConfigs = (
         {
           name: `${t.name}.validate.bench.bonsai.dev`,
           clientConfig: client("validate"),
-          rules: t.rules.validate,
+          rules: benchRules(t.rules.validate),
           ...common,
         },
       ],
