@@ -1,5 +1,6 @@
 import type { KubeObject } from "../../capabilities/k8s/object";
 import { admissionShapes } from "../lib/objects";
+import type { ModuleWebhookRules, WebhookRule } from "../lib/pepr-module";
 
 /** One request of the mix: which webhook and which AdmissionReview body (with a uid placeholder). */
 export interface ReviewTemplate {
@@ -59,18 +60,36 @@ function template(label: string, endpoint: "mutate" | "validate", object: KubeOb
   };
 }
 
+const resourceOf = (obj: KubeObject) => `${String(obj.kind).toLowerCase()}s`;
+const createMatches = (rules: WebhookRule[], resource: string) =>
+  rules.some(r => r.resources.includes(resource) && r.operations.includes("CREATE"));
+
 /**
- * The request mix, in the order each client cycles through it: every Pod is mutated then validated, as
- * the API server calls mutating webhooks before validating ones; a Deployment is only validated (the
- * module mutates Pods only). 4 mutate + 5 validate requests per cycle; 2 of the 9 are denied by the guardrails.
+ * The request mix, in the order each client cycles through it: each object goes to the webhooks whose rules
+ * (the module's own, from `pepr build`) match its creation, mutating before validating as the API server calls
+ * them. With the guardrails' rules a Pod goes to the mutating webhook only (defaulted and judged there) and a
+ * Deployment to the validating one: 5 requests per cycle, 2 of them denied by the guardrails.
  */
-export function requestMix(): ReviewTemplate[] {
+export function requestMix(rules: ModuleWebhookRules): ReviewTemplate[] {
   const out: ReviewTemplate[] = [];
   for (const [label, obj] of admissionShapes()) {
-    if (obj.kind === "Pod") out.push(template(`mutate ${label}`, "mutate", obj));
-    out.push(template(`validate ${label}`, "validate", obj));
+    const resource = resourceOf(obj);
+    if (createMatches(rules.mutate, resource)) out.push(template(`mutate ${label}`, "mutate", obj));
+    if (createMatches(rules.validate, resource)) out.push(template(`validate ${label}`, "validate", obj));
   }
   return out;
+}
+
+/** The bench's kinds' rules of two modules, equal or the reason they differ (the baseline must bind the same). */
+export function sameBenchRules(a: ModuleWebhookRules, b: ModuleWebhookRules): string | undefined {
+  const kinds = new Set(admissionShapes().map(([, o]) => resourceOf(o)));
+  const view = (r: ModuleWebhookRules) =>
+    JSON.stringify(
+      (["mutate", "validate"] as const).map(k =>
+        r[k].filter(x => x.resources.some(res => kinds.has(res))).map(x => [x.resources, x.operations]),
+      ),
+    );
+  return view(a) === view(b) ? undefined : `rules differ for ${[...kinds].join(", ")}: ${view(a)} vs ${view(b)}`;
 }
 
 /** A uid of the same length as the placeholder, unique per request. */

@@ -31,7 +31,7 @@ import { median, round, summarize } from "../lib/stats";
 import { selfSignedTls } from "../lib/tls";
 import { apiServerBench } from "./apiserver";
 import { policyCost } from "./policy-cost";
-import { requestMix, ReviewTemplate, uidFor } from "./requests";
+import { requestMix, ReviewTemplate, sameBenchRules, uidFor } from "./requests";
 
 const { values: args } = parseArgs({
   options: {
@@ -139,7 +139,10 @@ async function main(): Promise<void> {
       log(`${m.name} controller ready on :${controllers[m.name].port} (${bundles[m.name]})`);
     }
 
-    const mix = requestMix();
+    const rules = moduleWebhookRules(bundles.guardrails);
+    const differ = sameBenchRules(rules, moduleWebhookRules(bundles.noop));
+    if (differ) throw new Error(`the no-op module must bind what the guardrails module binds: ${differ}`);
+    const mix = requestMix(rules);
     let seq = 0;
     const nextFor = (c: RunningController) => (): LoadRequest => {
       const n = seq++;
